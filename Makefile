@@ -1,0 +1,51 @@
+# Interpelle: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install dev-install db bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+dev-install: $(VENV)/.installed-dev
+
+# A development .env with a random secret key, written once.
+.env:
+	@printf 'SECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env
+	@echo "Wrote .env with a new random SECRET_KEY."
+
+db: install .env
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+
+## Web server and outbox worker on http://$(HOST):$(PORT); Ctrl-C stops both.
+run: db
+	@echo "Interpelle on http://$(HOST):$(PORT) (mail kept at /dev/courriels unless MAIL_SERVER is set)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(FLASK) worker & \
+	  $(FLASK) --debug run --host $(HOST) --port $(PORT)
+
+## The whole test suite (PostgreSQL when TEST_DATABASE_URL is set, Chromium when installed).
+test: dev-install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: dev-install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

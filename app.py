@@ -1,0 +1,89 @@
+"""Interpelle: the application factory, and `app` for `flask --app app`."""
+import logging
+import os
+
+from dotenv import load_dotenv
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import commands
+import config as settings
+from blueprints import campaigns, devmail, errors, filters, system
+from extensions import csrf, limiter, mail
+from models import db, open_database
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'self'; base-uri 'self'; object-src 'none'"
+)
+
+
+def create_app(config=None):
+    """Build the application; `config` overrides what the environment says."""
+    load_dotenv()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings.from_environment(app.instance_path))
+    app.config.update(config or {})
+    _refuse_development_secret_in_production(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_defaults(app)
+
+    _init_database(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    filters.register(app)
+    errors.register(app)
+    app.register_blueprint(campaigns.bp)
+    app.register_blueprint(system.bp)
+    if app.config["DEV_MAILBOX"]:
+        app.register_blueprint(devmail.bp)
+    commands.register(app)
+    app.after_request(_security_headers)
+    if app.config.get("PROXY_COUNT"):
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _refuse_development_secret_in_production(app):
+    if app.debug or app.testing:
+        return
+    if app.config["SECRET_KEY"] == settings.DEV_SECRET_KEY:
+        raise RuntimeError(
+            "SECRET_KEY is the development key: set SECRET_KEY in the environment "
+            "or in .env (`make run` writes one for development).")
+
+
+def _configure_defaults(app):
+    config = app.config
+    config.setdefault("DEV_MAILBOX", app.debug and not config["MAIL_SERVER"])
+    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    config.setdefault("PROXY_COUNT", settings.env_int("PROXY_COUNT", 0))
+
+
+def _init_database(app):
+    db.initialize(open_database(app.config["DATABASE_URL"]))
+
+    @app.before_request
+    def _connect():
+        if request.endpoint != "static":
+            db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response
+
+
+app = create_app()

@@ -1,0 +1,121 @@
+"""Public pages: the campaigns, signing without an account, confirming."""
+from flask import (
+    Blueprint, abort, current_app, make_response, redirect, render_template, url_for,
+)
+
+from blueprints.forms import EmptyForm, SignatureForm
+from blueprints.rendering import page_or_fragment, wants_fragment
+from extensions import limiter
+from models import Campaign
+from services import signing
+
+bp = Blueprint("campaigns", __name__)
+
+KINDS = "<any(cyberactions, petitions):kind>"
+
+
+def get_campaign(kind, slug):
+    campaign = Campaign.get_or_none(Campaign.kind == kind, Campaign.slug == slug)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def sign_rate_limit():
+    return current_app.config["SIGN_RATE_LIMIT"]
+
+
+def confirm_rate_limit():
+    return current_app.config["CONFIRM_RATE_LIMIT"]
+
+
+@bp.get("/")
+def index():
+    """The open campaigns with their counters."""
+    return render_template("campaigns/index.html", campaigns=list(Campaign.open_campaigns()))
+
+
+@bp.get(f"/{KINDS}/<slug>")
+def show(kind, slug):
+    """The campaign page: what it asks, of whom, and the signing form."""
+    campaign = get_campaign(kind, slug)
+    return render_template("campaigns/campaign.html", campaign=campaign, form=SignatureForm())
+
+
+@bp.get(f"/{KINDS}/<slug>/compteur")
+def counter(kind, slug):
+    """The live participation counter, polled by the page."""
+    campaign = get_campaign(kind, slug)
+    response = make_response(render_template("campaigns/_partials/_counter.html",
+                                             campaign=campaign))
+    seconds = current_app.config["COUNTER_CACHE_SECONDS"]
+    response.headers["Cache-Control"] = f"public, max-age={seconds}, stale-while-revalidate=30"
+    return response
+
+
+@bp.post(f"/{KINDS}/<slug>/signer")
+@limiter.limit(sign_rate_limit)
+def sign(kind, slug):
+    """Record a participation; the form comes back with its errors, or the thanks."""
+    campaign = get_campaign(kind, slug)
+    form = SignatureForm()
+    if not form.validate_on_submit():
+        return _sign_page(campaign, form, status=422)
+    try:
+        signing.sign(campaign, form.signer_details())
+    except signing.CampaignClosed:
+        return _sign_page(campaign, form, status=409)
+    if not wants_fragment():
+        return redirect(url_for(".thanks", kind=kind, slug=slug), code=303)
+    response = make_response(render_template("campaigns/_partials/_sign_done.html",
+                                             campaign=campaign, email=form.email.data))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _sign_page(campaign, form, status):
+    return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_form.html",
+                            status=status, campaign=campaign, form=form)
+
+
+@bp.get(f"/{KINDS}/<slug>/merci")
+def thanks(kind, slug):
+    """After signing without JavaScript: the next step is in the mailbox."""
+    campaign = get_campaign(kind, slug)
+    return render_template("campaigns/thanks.html", campaign=campaign)
+
+
+@bp.get("/confirmer/<token>")
+def confirm_page(token):
+    """The link from the email opens this page; only its button confirms."""
+    try:
+        signature = signing.signature_for_token(token)
+    except (signing.InvalidToken, signing.ExpiredToken) as error:
+        return _bad_link(error)
+    return render_template("campaigns/confirm.html", signature=signature, token=token,
+                           campaign=signature.campaign, form=EmptyForm())
+
+
+@bp.post("/confirmer/<token>")
+@limiter.limit(confirm_rate_limit)
+def confirm(token):
+    """Confirm the participation: counted, and the letter leaves."""
+    try:
+        result = signing.confirm(token)
+    except (signing.InvalidToken, signing.ExpiredToken) as error:
+        return _bad_link(error)
+    except signing.CampaignClosed:
+        return render_template(
+            "errors/error.html", title="Campagne close",
+            message="Cette campagne est close : votre participation n'a pas pu être confirmée."), 409
+    return render_template("campaigns/confirmed.html", result=result,
+                           campaign=result.campaign, signature=result.signature)
+
+
+def _bad_link(error):
+    if isinstance(error, signing.ExpiredToken):
+        message = ("Ce lien de confirmation a expiré. Signez de nouveau la campagne avec la même "
+                   "adresse : vous recevrez un nouveau lien.")
+        return render_template("errors/error.html", title="Lien expiré", message=message), 410
+    message = "Ce lien de confirmation n'est pas valide. Vérifiez qu'il a été copié en entier."
+    return render_template("errors/error.html", title="Lien invalide", message=message), 404

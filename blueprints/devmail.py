@@ -1,0 +1,21 @@
+"""Development mailbox: with no SMTP server configured, read the outbox here."""
+from flask import Blueprint, render_template
+from playhouse.flask_utils import get_object_or_404
+
+from models import OutboxMessage
+
+bp = Blueprint("devmail", __name__, url_prefix="/dev/courriels")
+
+
+@bp.get("/")
+def inbox():
+    """The latest messages the site queued, newest first."""
+    messages = OutboxMessage.select().order_by(OutboxMessage.id.desc()).limit(100)
+    return render_template("devmail/inbox.html", messages=messages)
+
+
+@bp.get("/<int:message_id>")
+def message(message_id):
+    """One message as its recipient would read it."""
+    return render_template("devmail/message.html",
+                           message=get_object_or_404(OutboxMessage, OutboxMessage.id == message_id))

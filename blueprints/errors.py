@@ -1,0 +1,37 @@
+"""Error pages and fragments, in French."""
+from flask_wtf.csrf import CSRFError
+
+from blueprints.rendering import page_or_fragment
+
+
+def _error(status, title, message):
+    return page_or_fragment("errors/error.html", "errors/_error.html", status=status,
+                            title=title, message=message)
+
+
+def csrf_error(error):
+    return _error(400, "Formulaire expiré",
+                  "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
+                  "Rechargez la page puis recommencez : vos informations n'ont pas été enregistrées.")
+
+
+def not_found(error):
+    return _error(404, "Page introuvable", "Cette page n'existe pas ou plus.")
+
+
+def too_many_requests(error):
+    return _error(429, "Trop de tentatives",
+                  "Vous avez fait trop de tentatives en peu de temps. "
+                  "Patientez quelques minutes puis réessayez.")
+
+
+def server_error(error):
+    return _error(500, "Erreur du serveur",
+                  "Une erreur est survenue de notre côté. Réessayez dans un instant.")
+
+
+def register(app):
+    app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(429, too_many_requests)
+    app.register_error_handler(500, server_error)

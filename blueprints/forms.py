@@ -1,0 +1,110 @@
+"""Forms of the public pages, with their rules and French messages."""
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from services.countries import COUNTRIES, COUNTRY_NAMES
+from services.signing import SignerDetails
+
+REQUIRED = "Ce champ est obligatoire."
+FORMULA_STARTS = ("=", "+", "-", "@")
+NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
+PLACE_PATTERN = re.compile(r"^[\w]+(?:[ '’.\-/,()]+[\w]+)*[.)]?$")
+FREE_TEXT_FORBIDDEN = re.compile(r"[<>{}\[\]\\`|^~$]")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def length(maximum, minimum=1):
+    return Length(min=minimum, max=maximum,
+                  message=f"Entre {minimum} et {maximum} caractères, s'il vous plaît.")
+
+
+def plain_text(form, field):
+    """No control characters, no spreadsheet formulas, no markup."""
+    value = field.data or ""
+    if any(unicodedata.category(char)[0] == "C" for char in value):
+        raise ValidationError("Ce champ contient des caractères invisibles non autorisés.")
+    if value.startswith(FORMULA_STARTS):
+        raise ValidationError("Ce champ ne peut pas commencer par = + - ou @.")
+    if FREE_TEXT_FORBIDDEN.search(value):
+        raise ValidationError("Ce champ contient des caractères non autorisés (< > { } …).")
+
+
+def person_name(form, field):
+    plain_text(form, field)
+    if not NAME_PATTERN.match(field.data or ""):
+        raise ValidationError("Lettres, espaces, apostrophes et tirets uniquement.")
+
+
+def place_name(form, field):
+    plain_text(form, field)
+    if not PLACE_PATTERN.match(field.data or ""):
+        raise ValidationError("Ce nom de commune n'est pas valide.")
+
+
+class SignatureForm(FlaskForm):
+    """Je signe sans compte."""
+
+    last_name = StringField("Nom", filters=[strip],
+                            validators=[DataRequired(REQUIRED), length(100), person_name])
+    first_name = StringField("Prénom", filters=[strip],
+                             validators=[DataRequired(REQUIRED), length(100), person_name])
+    email = StringField("Courriel", filters=[strip],
+                        validators=[DataRequired(REQUIRED), Length(max=254, message=(
+                            "Une adresse électronique ne dépasse pas 254 caractères."))])
+    postal_code = StringField("Code postal", filters=[strip],
+                              validators=[DataRequired(REQUIRED), length(10), plain_text])
+    city = StringField("Commune", filters=[strip],
+                       validators=[DataRequired(REQUIRED), length(100), place_name])
+    country = SelectField("Pays", choices=COUNTRIES, default="FR", validate_choice=False)
+    profession = StringField("Profession", filters=[strip],
+                             validators=[Optional(), length(100), plain_text])
+    address = StringField("Adresse", filters=[strip],
+                          validators=[Optional(), length(200), plain_text])
+    newsletter = BooleanField("Je souhaite recevoir les prochaines cyberactions par courriel")
+    hide_identity = BooleanField("Ne pas afficher mes nom et commune sur le site "
+                                 "(ils figurent quand même dans la liste remise aux destinataires)")
+
+    def validate_email(self, field):
+        plain_text(self, field)
+        try:
+            checked = validate_email(field.data, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationError(
+                "Cette adresse électronique n'est pas valide (exemple : nom@exemple.fr).")
+        field.data = checked.normalized
+
+    def validate_country(self, field):
+        if field.data not in COUNTRY_NAMES:
+            raise ValidationError("Choisissez un pays dans la liste.")
+
+    def validate_postal_code(self, field):
+        if self.country.data == "FR" and not re.fullmatch(r"\d{5}", field.data or ""):
+            raise ValidationError("En France, le code postal compte 5 chiffres.")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]*", field.data or ""):
+            raise ValidationError("Ce code postal n'est pas valide.")
+
+    def signer_details(self):
+        return SignerDetails(
+            last_name=self.last_name.data,
+            first_name=self.first_name.data,
+            email=self.email.data,
+            postal_code=self.postal_code.data.upper(),
+            city=self.city.data,
+            country=self.country.data,
+            profession=self.profession.data or "",
+            address=self.address.data or "",
+            newsletter=self.newsletter.data,
+            hide_identity=self.hide_identity.data,
+        )
+
+
+class EmptyForm(FlaskForm):
+    """A form with nothing but its CSRF token, for button-only POSTs."""

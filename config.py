@@ -1,0 +1,56 @@
+"""Configuration read from the environment (and an optional `.env`)."""
+import os
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name, default=False):
+    """Read a boolean written as 1/0, true/false or yes/no."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"{name} must be 1/0, true/false or yes/no, not {raw!r}")
+
+
+def env_int(name, default):
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def from_environment(instance_path):
+    """Build the configuration mapping that `create_app` starts from."""
+    default_db = "sqlite:///" + os.path.join(instance_path, "interpelle.sqlite3")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
+        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SITE_NAME": os.environ.get("SITE_NAME", "Interpelle"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": env_bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": env_bool("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "ne-pas-repondre@interpelle.example.org"),
+        # Flask-Mail follows TESTING unless told; the outbox decides when to send.
+        "MAIL_SUPPRESS_SEND": False,
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "SIGN_RATE_LIMIT": os.environ.get("SIGN_RATE_LIMIT", "20 per minute;200 per hour"),
+        "CONFIRM_RATE_LIMIT": os.environ.get("CONFIRM_RATE_LIMIT", "30 per minute"),
+        "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
+        "CONFIRMATION_MAX_AGE": env_int("CONFIRMATION_MAX_AGE", 7 * 24 * 3600),
+        "COUNTER_CACHE_SECONDS": env_int("COUNTER_CACHE_SECONDS", 5),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SITE_URL", "").startswith("https://"),
+    }

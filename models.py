@@ -1,0 +1,203 @@
+"""Peewee models and the database handle, bound by the application factory."""
+import datetime as dt
+from contextlib import contextmanager
+
+from peewee import (
+    BooleanField, CharField, DatabaseProxy, DateTimeField, ForeignKeyField,
+    IntegerField, Model, SqliteDatabase, TextField,
+)
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+
+def utcnow():
+    """Naive UTC timestamps everywhere in the database."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def open_database(url):
+    """Open the database named by a URL: SQLite in WAL mode, or pooled PostgreSQL."""
+    if url.startswith("sqlite:"):
+        return connect(url, pragmas={
+            "journal_mode": "wal",
+            "synchronous": "normal",
+            "foreign_keys": 1,
+            "busy_timeout": 10000,
+        }, check_same_thread=False, timeout=10, returning_clause=True)
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "psycopg3+pool://" + url.split("://", 1)[1]
+    return connect(url, max_connections=32, stale_timeout=300, timeout=10)
+
+
+def is_sqlite():
+    return isinstance(db.obj, SqliteDatabase)
+
+
+@contextmanager
+def write_transaction():
+    """A transaction for writes that read first.
+
+    SQLite must take its write lock at BEGIN, or concurrent readers that later
+    write fail with "database is locked" instead of waiting their turn.
+    """
+    if is_sqlite():
+        with db.atomic("IMMEDIATE") as txn:
+            yield txn
+    else:
+        with db.atomic() as txn:
+            yield txn
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+
+
+class Campaign(BaseModel):
+    KINDS = {"cyberactions": "Cyberaction", "petitions": "Pétition"}
+
+    kind = CharField(max_length=20)
+    slug = CharField(max_length=120)
+    title = CharField(max_length=200)
+    summary = TextField(default="")
+    body = TextField(default="")
+    sources = TextField(default="")
+    tags = CharField(max_length=300, default="")
+    proposer = CharField(max_length=120)
+    letter_subject = CharField(max_length=200, default="")
+    letter_body = TextField(default="")
+    opens_at = DateTimeField(default=utcnow)
+    closes_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
+    signature_count = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("kind", "slug"), True),)
+
+    @property
+    def is_cyberaction(self):
+        return self.kind == "cyberactions"
+
+    @property
+    def kind_label(self):
+        return self.KINDS.get(self.kind, self.kind)
+
+    @property
+    def recipients_label(self):
+        return " | ".join(target.name for target in self.targets)
+
+    @property
+    def tag_list(self):
+        return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
+
+    def is_open(self, now=None):
+        now = now or utcnow()
+        if self.closed_at is not None or self.opens_at > now:
+            return False
+        return self.closes_at is None or now < self.closes_at
+
+    @classmethod
+    def open_campaigns(cls, now=None):
+        now = now or utcnow()
+        return (cls.select()
+                .where(cls.closed_at.is_null(), cls.opens_at <= now,
+                       cls.closes_at.is_null() | (cls.closes_at > now))
+                .order_by(cls.opens_at.desc()))
+
+
+class Target(BaseModel):
+    """Who receives the letters of a cyberaction (a minister, an administration)."""
+
+    campaign = ForeignKeyField(Campaign, backref="targets", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    email = CharField(max_length=254)
+    position = IntegerField(default=0)
+
+
+class Signature(BaseModel):
+    """One participation: a pending or confirmed signature with its letter."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
+    campaign = ForeignKeyField(Campaign, backref="signatures", on_delete="CASCADE")
+    status = CharField(max_length=12, default=PENDING)
+    email = CharField(max_length=254)
+    email_key = CharField(max_length=254)
+    last_name = CharField(max_length=100)
+    first_name = CharField(max_length=100)
+    postal_code = CharField(max_length=10)
+    city = CharField(max_length=100)
+    country = CharField(max_length=2)
+    profession = CharField(max_length=100, default="")
+    address = CharField(max_length=200, default="")
+    newsletter = BooleanField(default=False)
+    hide_identity = BooleanField(default=False)
+    letter_subject = CharField(max_length=200, default="")
+    letter_body = TextField(default="")
+    confirm_nonce = CharField(max_length=32, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    confirmed_at = DateTimeField(null=True)
+    last_notice_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("campaign", "email_key"), True),
+            (("campaign", "status", "confirmed_at"), False),
+        )
+
+    @property
+    def display_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class OutboxMessage(BaseModel):
+    """An email waiting for, or done with, delivery by the worker."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    KEPT = "kept"  # no SMTP server configured: kept for the development mail page
+    FAILED = "failed"
+
+    category = CharField(max_length=20)
+    signature = ForeignKeyField(Signature, null=True, backref="messages", on_delete="SET NULL")
+    sender_name = CharField(max_length=200, default="")
+    reply_to = CharField(max_length=254, default="")
+    to_addrs = TextField()
+    cc_addrs = TextField(default="")
+    subject = CharField(max_length=300)
+    body_text = TextField()
+    body_html = TextField(null=True)
+    status = CharField(max_length=10, default=PENDING)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    claimed_by = CharField(max_length=64, null=True)
+    claimed_until = DateTimeField(null=True)
+    last_error = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "next_attempt_at"), False),)
+
+    @property
+    def recipients(self):
+        return split_addresses(self.to_addrs)
+
+    @property
+    def cc(self):
+        return split_addresses(self.cc_addrs)
+
+
+def split_addresses(joined):
+    return [addr for addr in joined.split(",") if addr]
+
+
+ALL_MODELS = [Campaign, Target, Signature, OutboxMessage]
+
+
+def create_tables():
+    db.create_tables(ALL_MODELS, safe=True)

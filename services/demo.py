@@ -1,0 +1,98 @@
+"""Demo campaigns, written for the demo: every address is at example.org."""
+import datetime as dt
+
+from models import Campaign, Target, db, utcnow
+
+DEMO_CAMPAIGNS = [
+    {
+        "kind": "cyberactions",
+        "slug": "arret-migration-m365",
+        "title": "Pour des écoles libres de logiciels privateurs : stop à la migration vers Microsoft 365",
+        "summary": "Demandons au Premier ministre de renoncer au basculement des écoles vers une suite "
+                   "bureautique fermée et hébergée hors d'Europe.",
+        "tags": "numérique, éducation, libertés",
+        "proposer": "Collectif Écoles Libres (démo)",
+        "body": (
+            "Le ministère envisage de basculer les messageries et documents de milliers d'écoles vers "
+            "une suite bureautique propriétaire, hébergée par une entreprise soumise à des lois "
+            "extraterritoriales.\n\n"
+            "Les données des élèves et des enseignants doivent rester sous le contrôle de la puissance "
+            "publique. Des solutions libres existent déjà et sont utilisées par de nombreuses académies.\n\n"
+            "En signant, vous envoyez un courriel au Premier ministre pour lui demander de suspendre "
+            "cette migration et d'ouvrir une concertation."),
+        "sources": (
+            "Rapport fictif sur la souveraineté numérique | https://example.org/rapport-souverainete\n"
+            "Note de démonstration | https://example.org/note-demo"),
+        "letter_subject": "Stop à la migration des écoles vers Microsoft 365",
+        "letter_body": (
+            "Monsieur le Premier ministre,\n\n"
+            "Je vous demande de suspendre la migration des écoles vers une suite bureautique "
+            "propriétaire et d'ouvrir une concertation sur les solutions libres, qui protègent les "
+            "données des élèves et coûtent moins cher à la collectivité.\n\n"
+            "Je vous prie d'agréer, Monsieur le Premier ministre, l'expression de ma haute considération."),
+        "targets": [("Premier ministre", "premier-ministre@example.org")],
+        "days_open": 12,
+        "days_left": 40,
+    },
+    {
+        "kind": "petitions",
+        "slug": "sauvons-la-ligne-paris-granville",
+        "title": "Sauvons les trains du quotidien entre Paris et Granville",
+        "summary": "Une pétition pour le maintien des dessertes et des guichets des petites gares.",
+        "tags": "transports, services publics",
+        "proposer": "Association des usagers de la ligne (démo)",
+        "body": (
+            "Trois allers-retours quotidiens pourraient disparaître à la prochaine révision des horaires, "
+            "et plusieurs guichets fermer.\n\n"
+            "Nous demandons le maintien de toutes les dessertes et des guichets, et un calendrier de "
+            "travaux concerté avec les usagers. La liste des signataires sera remise à la présidence "
+            "de la région."),
+        "sources": "Horaires fictifs de la ligne | https://example.org/horaires-ligne",
+        "letter_subject": "Pétition : sauvons les trains du quotidien",
+        "letter_body": "Nous, signataires, demandons le maintien des dessertes et des guichets de la ligne.",
+        "targets": [("Présidence de la région", "presidence-region@example.org")],
+        "days_open": 30,
+        "days_left": 60,
+    },
+    {
+        "kind": "cyberactions",
+        "slug": "eau-bien-commun",
+        "title": "L'eau est un bien commun : non à la privatisation du service de l'eau",
+        "summary": "Une cyberaction terminée, pour voir comment se présente une campagne close.",
+        "tags": "environnement, services publics",
+        "proposer": "Coordination Eau Bien Commun (démo)",
+        "body": "Cette campagne demandait le retour en régie publique du service de l'eau.",
+        "sources": "",
+        "letter_subject": "Non à la privatisation du service de l'eau",
+        "letter_body": "Madame la Ministre,\n\nJe vous demande de soutenir le retour en régie publique du service de l'eau.",
+        "targets": [("Ministère de la Transition écologique", "ministere-ecologie@example.org")],
+        "days_open": 120,
+        "days_left": -20,
+    },
+]
+
+
+def load_demo_campaigns(now=None):
+    """Create the demo campaigns that are not there yet; return how many were created."""
+    now = now or utcnow()
+    created = 0
+    with db.atomic():
+        for spec in DEMO_CAMPAIGNS:
+            if Campaign.get_or_none(Campaign.kind == spec["kind"], Campaign.slug == spec["slug"]):
+                continue
+            _create_campaign(spec, now)
+            created += 1
+    return created
+
+
+def _create_campaign(spec, now):
+    fields = {key: value for key, value in spec.items()
+              if key not in ("targets", "days_open", "days_left")}
+    campaign = Campaign.create(
+        opens_at=now - dt.timedelta(days=spec["days_open"]),
+        closes_at=now + dt.timedelta(days=spec["days_left"]),
+        **fields,
+    )
+    for position, (name, email) in enumerate(spec["targets"]):
+        Target.create(campaign=campaign, name=name, email=email, position=position)
+    return campaign

@@ -1,0 +1,67 @@
+"""Every email the site sends is built here and written to the outbox."""
+from flask import current_app, render_template
+
+from models import OutboxMessage
+from services import letters
+from services.tokens import make_token
+
+CONFIRM_PURPOSE = "confirm-signature"
+
+
+def absolute_url(path):
+    return current_app.config["SITE_URL"] + path
+
+
+def confirmation_url(signature):
+    return absolute_url("/confirmer/" + make_token(CONFIRM_PURPOSE, signature.confirm_nonce))
+
+
+def campaign_url(campaign):
+    return absolute_url(f"/{campaign.kind}/{campaign.slug}")
+
+
+def _queue(category, template, to, subject, signature=None, **fields):
+    context = {"site_name": current_app.config["SITE_NAME"], "signature": signature, **fields}
+    return OutboxMessage.create(
+        category=category,
+        signature=signature,
+        to_addrs=",".join(to),
+        subject=subject,
+        body_text=render_template(f"email/{template}.txt", **context),
+        body_html=render_template(f"email/{template}.html", **context),
+    )
+
+
+def queue_confirmation_request(signature, campaign, reminder=False):
+    """Ask the signer to confirm: double opt-in (again, on a second attempt)."""
+    return _queue(
+        "confirmation", "confirm_signature", [signature.email],
+        f"Confirmez votre participation : {campaign.title}",
+        signature=signature, campaign=campaign,
+        confirm_url=confirmation_url(signature), campaign_url=campaign_url(campaign),
+        max_age_days=current_app.config["CONFIRMATION_MAX_AGE"] // 86400,
+        reminder=reminder,
+    )
+
+
+def queue_already_signed_notice(signature, campaign):
+    """Tell the owner of the address, and only them, that it already took part."""
+    return _queue(
+        "notice", "already_signed", [signature.email],
+        f"Vous participez déjà : {campaign.title}",
+        signature=signature, campaign=campaign, campaign_url=campaign_url(campaign),
+    )
+
+
+def queue_letter(signature, campaign):
+    """The participant's letter to the campaign's targets, answerable to them."""
+    targets = [target.email for target in campaign.targets.order_by("position")]
+    return OutboxMessage.create(
+        category="letter",
+        signature=signature,
+        sender_name=letters.sender_name(signature, current_app.config["SITE_NAME"]),
+        reply_to=signature.email,
+        to_addrs=",".join(targets),
+        subject=signature.letter_subject,
+        body_text=letters.letter_text(signature),
+    )

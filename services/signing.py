@@ -1,0 +1,148 @@
+"""Signing a campaign and confirming the participation (double opt-in)."""
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+
+from models import Campaign, Signature, utcnow, write_transaction
+from services import letters, messages
+from services.tokens import ExpiredToken, InvalidToken, read_token
+
+# A second attempt with the same address mails its owner at most this often,
+# so the form cannot be used to flood somebody's mailbox.
+NOTICE_INTERVAL = dt.timedelta(minutes=10)
+
+
+class CampaignClosed(Exception):
+    """The campaign no longer takes (or confirms) participations."""
+
+
+@dataclass
+class SignerDetails:
+    last_name: str
+    first_name: str
+    email: str
+    postal_code: str
+    city: str
+    country: str
+    profession: str = ""
+    address: str = ""
+    newsletter: bool = False
+    hide_identity: bool = False
+
+
+def email_key(email):
+    """The form of an address used to spot a second participation.
+
+    Case is ignored and a `+tag` alias counts as the address it extends.
+    """
+    local, _, domain = email.strip().rpartition("@")
+    local = local.split("+", 1)[0]
+    return f"{local}@{domain}".lower()
+
+
+def sign(campaign, details):
+    """Record a pending participation and queue the email it calls for.
+
+    The caller learns nothing about whether the address had already taken
+    part: only the email sent to that address says so.
+    """
+    if not campaign.is_open():
+        raise CampaignClosed()
+    with write_transaction():
+        signature = _insert_pending(campaign, details)
+        if signature is not None:
+            messages.queue_confirmation_request(signature, campaign)
+            return
+        existing = Signature.get(campaign=campaign, email_key=email_key(details.email))
+        if _claim_notice_slot(existing):
+            _queue_second_attempt_mail(existing, campaign)
+
+
+def _insert_pending(campaign, details):
+    """Insert the participation; None when the address already took part."""
+    fields = dict(
+        campaign=campaign.id,
+        email_key=email_key(details.email),
+        confirm_nonce=secrets.token_hex(16),
+        letter_subject=campaign.letter_subject,
+        letter_body=campaign.letter_body,
+        **vars(details),
+    )
+    query = Signature.insert(**fields).on_conflict_ignore().returning(Signature.id)
+    inserted = list(query.tuples().execute())
+    if not inserted:
+        return None
+    fields.pop("campaign")
+    return Signature(id=inserted[0][0], campaign=campaign, **fields)
+
+
+def _claim_notice_slot(signature):
+    """Atomically take the right to mail this address now (at most one per interval)."""
+    now = utcnow()
+    recent = now - NOTICE_INTERVAL
+    return Signature.update(last_notice_at=now).where(
+        (Signature.id == signature.id)
+        & (Signature.last_notice_at.is_null() | (Signature.last_notice_at < recent))
+    ).execute() == 1
+
+
+def _queue_second_attempt_mail(signature, campaign):
+    if signature.status == Signature.CONFIRMED:
+        messages.queue_already_signed_notice(signature, campaign)
+    else:
+        messages.queue_confirmation_request(signature, campaign, reminder=True)
+
+
+@dataclass
+class Confirmation:
+    signature: Signature
+    campaign: Campaign
+    newly_confirmed: bool
+
+    @property
+    def letter(self):
+        return letters.letter_text(self.signature)
+
+
+def signature_for_token(token):
+    """The participation a confirmation link points to; raises on a bad or old link."""
+    nonce = read_token(messages.CONFIRM_PURPOSE, token,
+                       current_app.config["CONFIRMATION_MAX_AGE"])
+    signature = Signature.get_or_none(Signature.confirm_nonce == nonce)
+    if signature is None:
+        raise InvalidToken()
+    return signature
+
+
+def confirm(token):
+    """Confirm a participation: one transaction moves status, counter and letter.
+
+    Confirming twice is harmless: the second time changes nothing.
+    """
+    with write_transaction():
+        signature = signature_for_token(token)
+        campaign = signature.campaign
+        if signature.status == Signature.CONFIRMED:
+            return Confirmation(signature, campaign, newly_confirmed=False)
+        if not campaign.is_open():
+            raise CampaignClosed()
+        _mark_confirmed(signature)
+        if campaign.is_cyberaction:
+            messages.queue_letter(signature, campaign)
+    return Confirmation(signature, campaign, newly_confirmed=True)
+
+
+def _mark_confirmed(signature):
+    now = utcnow()
+    Signature.update(status=Signature.CONFIRMED, confirmed_at=now).where(
+        Signature.id == signature.id).execute()
+    Campaign.update(signature_count=Campaign.signature_count + 1).where(
+        Campaign.id == signature.campaign_id).execute()
+    signature.status = Signature.CONFIRMED
+    signature.confirmed_at = now
+
+
+__all__ = ["CampaignClosed", "Confirmation", "ExpiredToken", "InvalidToken",
+           "SignerDetails", "confirm", "email_key", "sign", "signature_for_token"]
