@@ -107,6 +107,14 @@ class Campaign(BaseModel):
                 .order_by(cls.opens_at.desc()))
 
 
+    @classmethod
+    def recently_closed(cls, now=None, limit=6):
+        now = now or utcnow()
+        return (cls.select()
+                .where(cls.closed_at.is_null(False) | (cls.closes_at <= now))
+                .order_by(cls.closes_at.desc()).limit(limit))
+
+
 class Target(BaseModel):
     """Who receives the letters of a cyberaction (a minister, an administration)."""
 

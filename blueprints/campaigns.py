@@ -32,7 +32,8 @@ def confirm_rate_limit():
 @bp.get("/")
 def index():
     """The open campaigns with their counters."""
-    return render_template("campaigns/index.html", campaigns=list(Campaign.open_campaigns()))
+    return render_template("campaigns/index.html", campaigns=list(Campaign.open_campaigns()),
+                           closed_campaigns=list(Campaign.recently_closed()))
 
 
 @bp.get(f"/{KINDS}/<slug>")
@@ -59,6 +60,8 @@ def sign(kind, slug):
     """Record a participation; the form comes back with its errors, or the thanks."""
     campaign = get_campaign(kind, slug)
     form = SignatureForm()
+    if not campaign.is_open():
+        return _sign_page(campaign, form, status=409)
     if not form.validate_on_submit():
         return _sign_page(campaign, form, status=422)
     try:

@@ -1,0 +1,189 @@
+"""Fixtures: the app on a real database (SQLite file, or PostgreSQL), clients, a real SMTP server.
+
+Every test that uses `app` runs once on SQLite and once on PostgreSQL. PostgreSQL
+runs when TEST_DATABASE_URL is set; INTERPELLE_REQUIRE_POSTGRES=1 (as in CI)
+turns its absence into a failure instead of a skip.
+"""
+import os
+import re
+import socket
+import threading
+
+import pytest
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+from app import create_app  # noqa: E402  (the environment above must come first)
+from models import ALL_MODELS, Campaign, create_tables, db  # noqa: E402
+from services import demo  # noqa: E402
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+DEMO_CYBERACTION = "/cyberactions/arret-migration-m365"
+DEMO_PETITION = "/petitions/sauvons-la-ligne-paris-granville"
+DEMO_CLOSED = "/cyberactions/eau-bien-commun"
+
+
+def required(name):
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if required("INTERPELLE_REQUIRE_POSTGRES"):
+            pytest.fail("TEST_DATABASE_URL is required (INTERPELLE_REQUIRE_POSTGRES=1)")
+        pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
+    return url
+
+
+def make_test_app(database_url, **overrides):
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SITE_URL": "http://interpelle.test",
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_SERVER": "",
+        "MAIL_DEFAULT_SENDER": "ne-pas-repondre@interpelle.test",
+        "DEV_MAILBOX": False,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config():
+    """Extra configuration for the `app` fixture; override in a test module."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    app = make_test_app(database_url, **app_config)
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        db.drop_tables(ALL_MODELS, safe=True, cascade=not database_url.startswith("sqlite"))
+        create_tables()
+        demo.load_demo_campaigns()
+        db.close()
+    yield app
+    with app.app_context():
+        db.close()
+        if hasattr(db.obj, "close_all"):
+            db.obj.close_all()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def htmx(app):
+    """A client whose requests say they come from htmx."""
+    client = app.test_client()
+    client.environ_base["HTTP_HX_REQUEST"] = "true"
+    return client
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def database(app):
+    """Query the models directly (they connect on demand); no app context is held,
+    so that `g` is not shared between the test's requests."""
+    yield db
+    if not db.is_closed():
+        db.close()
+
+
+def csrf_token(client, url=DEMO_CYBERACTION):
+    html = client.get(url).get_data(as_text=True)
+    return CSRF_INPUT.search(html).group(1)
+
+
+def signer(**overrides):
+    fields = {
+        "last_name": "Durand",
+        "first_name": "Hélène",
+        "email": "helene.durand@example.net",
+        "postal_code": "75011",
+        "city": "Paris",
+        "country": "FR",
+        "profession": "Enseignante",
+        "address": "",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def post_signature(client, url=DEMO_CYBERACTION, **overrides):
+    data = signer(**overrides)
+    data["csrf_token"] = csrf_token(client, url)
+    return client.post(f"{url}/signer", data=data)
+
+
+def campaign_at(url):
+    kind, slug = url.strip("/").split("/")
+    return Campaign.get(Campaign.kind == kind, Campaign.slug == slug)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """What a real SMTP server received: envelopes and parsed messages."""
+
+    def __init__(self):
+        self.envelopes = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+    @property
+    def messages(self):
+        import email
+        from email import policy
+        with self.lock:
+            return [email.message_from_bytes(env.content, policy=policy.default)
+                    for env in self.envelopes]
+
+
+class SmtpServer:
+    """An aiosmtpd server on 127.0.0.1 that can be stopped and started again on its port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.mailbox = Mailbox()
+        self.controller = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

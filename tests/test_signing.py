@@ -1,0 +1,91 @@
+"""Signing without an account: the form, its answers, and what gets stored."""
+from conftest import DEMO_CLOSED, DEMO_CYBERACTION, campaign_at, csrf_token, post_signature
+from models import OutboxMessage, Signature
+
+
+def test_htmx_signing_returns_thanks_fragment_and_stores_pending_signature(htmx, database):
+    response = post_signature(htmx)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Merci ! Il reste une étape." in html
+    assert "<html" not in html
+    assert "HX-Request" in response.headers["Vary"]
+    signature = Signature.get()
+    assert signature.status == Signature.PENDING
+    assert signature.email == "helene.durand@example.net"
+    assert signature.letter_subject == campaign_at(DEMO_CYBERACTION).letter_subject
+    confirmation = OutboxMessage.get()
+    assert confirmation.category == "confirmation"
+    assert confirmation.recipients == ["helene.durand@example.net"]
+    assert "/confirmer/" in confirmation.body_text
+
+
+def test_plain_form_signing_redirects_to_thanks_page(client, database):
+    response = post_signature(client)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{DEMO_CYBERACTION}/merci")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Merci ! Il reste une étape." in page
+    assert Signature.select().count() == 1
+
+
+def test_signing_does_not_count_before_confirmation(client, database):
+    post_signature(client)
+    assert campaign_at(DEMO_CYBERACTION).signature_count == 0
+
+
+def test_invalid_form_comes_back_with_french_field_errors_and_keeps_input(htmx, database):
+    response = post_signature(htmx, email="pas-une-adresse", postal_code="7501", first_name="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Cette adresse électronique n&#39;est pas valide" in html
+    assert "En France, le code postal compte 5 chiffres." in html
+    assert "Ce champ est obligatoire." in html
+    assert 'value="Durand"' in html
+    assert 'aria-invalid="true"' in html
+    assert Signature.select().count() == 0
+
+
+def test_invalid_plain_form_renders_full_page_with_errors(client, database):
+    response = post_signature(client, email="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<html" in html and "Ce champ est obligatoire." in html
+
+
+def test_duplicate_signature_gets_same_answer_and_notice_by_email(htmx, database):
+    first = post_signature(htmx)
+    second = post_signature(htmx, email="Helene.Durand+petition@EXAMPLE.net")
+    assert first.status_code == second.status_code == 200
+    assert "Merci ! Il reste une étape." in second.get_data(as_text=True)
+    assert Signature.select().count() == 1
+    categories = [message.category for message in OutboxMessage.select().order_by(OutboxMessage.id)]
+    assert categories == ["confirmation", "confirmation"]
+    reminder = OutboxMessage.select().order_by(OutboxMessage.id.desc()).get()
+    assert "pas encore confirmée" in reminder.body_text
+
+
+def test_repeated_attempts_mail_the_address_at_most_once_per_interval(htmx, database):
+    for _ in range(4):
+        post_signature(htmx)
+    assert OutboxMessage.select().count() == 2
+
+
+def test_missing_csrf_token_is_refused_in_french(client, database):
+    response = client.post(f"{DEMO_CYBERACTION}/signer", data={"last_name": "Durand"})
+    assert response.status_code == 400
+    assert "Formulaire expiré" in response.get_data(as_text=True)
+    assert Signature.select().count() == 0
+
+
+def test_closed_campaign_shows_closed_and_refuses_signatures(client, htmx, database):
+    page = client.get(DEMO_CLOSED).get_data(as_text=True)
+    assert "Cette campagne est close" in page
+    assert 'action="/cyberactions/eau-bien-commun/signer"' not in page
+    token = csrf_token(htmx, DEMO_CYBERACTION)
+    response = htmx.post(f"{DEMO_CLOSED}/signer", data={
+        "csrf_token": token, "last_name": "Durand", "first_name": "Hélène",
+        "email": "h@example.net", "postal_code": "75011", "city": "Paris", "country": "FR"})
+    assert response.status_code == 409
+    assert "Cette campagne est close" in response.get_data(as_text=True)
+    assert Signature.select().count() == 0
