@@ -5,6 +5,7 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from services.countries import COUNTRIES, COUNTRY_NAMES
@@ -63,7 +64,8 @@ class SignatureForm(FlaskForm):
                               validators=[DataRequired(REQUIRED), length(10), plain_text])
     city = StringField("Commune", filters=[strip],
                        validators=[DataRequired(REQUIRED), length(100), place_name])
-    country = SelectField("Pays", choices=COUNTRIES, default="FR", validate_choice=False)
+    country = SelectField("Pays", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
+                          default="FR", validate_choice=False)
     profession = StringField("Profession", filters=[strip],
                              validators=[Optional(), length(100), plain_text])
     address = StringField("Adresse", filters=[strip],

@@ -117,7 +117,11 @@ def _send_one(connection, message, now):
     try:
         connection.send(build_mail(message))
     except smtplib.SMTPRecipientsRefused as error:
-        _give_up(message, _describe(error))
+        codes = [code for code, _ in error.recipients.values()]
+        if all(400 <= code < 500 for code in codes):
+            _retry_later(message, now, _describe(error))
+        else:
+            _give_up(message, _describe(error))
     except smtplib.SMTPResponseException as error:
         if error.smtp_code == 421:  # the server is closing the connection
             raise
