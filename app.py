@@ -38,6 +38,9 @@ def create_app(config=None):
     app.register_blueprint(system.bp)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(devmail.bp)
+    if app.config.get("BENCH_FLOOR", settings.env_bool("BENCH_FLOOR")):
+        from blueprints import benchfloor  # the benchmark's floor, never on a real site
+        benchfloor.register(app)
     commands.register(app)
     app.after_request(_security_headers)
     if app.config.get("PROXY_COUNT"):
@@ -69,7 +72,8 @@ def _init_database(app):
 
     @app.before_request
     def _connect():
-        if request.endpoint != "static":
+        # /healthz connects by itself, so that a broken database is its answer.
+        if request.endpoint not in ("static", "system.healthz"):
             db.connect(reuse_if_open=True)
 
     @app.teardown_request

@@ -2,12 +2,14 @@
 import signal
 
 import click
+from flask.cli import with_appcontext
 
 from models import create_tables
 from services import demo, outbox
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create the tables (existing ones are left as they are)."""
     create_tables()
@@ -15,6 +17,7 @@ def init_db():
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Load the demo campaigns (idempotent)."""
     create_tables()
@@ -23,6 +26,7 @@ def seed_demo():
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
 def worker(once):
     """Deliver the outbox until stopped (or once with --once)."""

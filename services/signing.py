@@ -128,20 +128,27 @@ def confirm(token):
             return Confirmation(signature, campaign, newly_confirmed=False)
         if not campaign.is_open():
             raise CampaignClosed()
-        _mark_confirmed(signature)
+        if not _mark_confirmed(signature):
+            # A concurrent press of the same button won the race.
+            return Confirmation(signature, campaign, newly_confirmed=False)
         if campaign.is_cyberaction:
             messages.queue_letter(signature, campaign)
-    return Confirmation(signature, campaign, newly_confirmed=True)
+    # Read the counter again: it now includes this participation, and any other.
+    return Confirmation(signature, Campaign.get_by_id(campaign.id), newly_confirmed=True)
 
 
 def _mark_confirmed(signature):
+    """Move a pending participation to confirmed and count it; False if it already was."""
     now = utcnow()
-    Signature.update(status=Signature.CONFIRMED, confirmed_at=now).where(
-        Signature.id == signature.id).execute()
+    moved = Signature.update(status=Signature.CONFIRMED, confirmed_at=now).where(
+        (Signature.id == signature.id) & (Signature.status == Signature.PENDING)).execute()
+    if not moved:
+        return False
     Campaign.update(signature_count=Campaign.signature_count + 1).where(
         Campaign.id == signature.campaign_id).execute()
     signature.status = Signature.CONFIRMED
     signature.confirmed_at = now
+    return True
 
 
 __all__ = ["CampaignClosed", "Confirmation", "ExpiredToken", "InvalidToken",

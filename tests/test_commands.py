@@ -1,0 +1,48 @@
+"""The `flask` commands an operator runs."""
+import pytest
+
+import config
+from app import create_app
+from conftest import post_signature
+from models import Campaign, OutboxMessage
+
+
+def test_init_db_and_seed_demo_are_idempotent(runner, database):
+    assert "prête" in runner.invoke(args=["init-db"]).output
+    result = runner.invoke(args=["seed-demo"])
+    assert "0 campagne(s) ajoutée(s)" in result.output
+    assert Campaign.select().count() == 3
+
+
+def test_demo_has_open_cyberaction_petition_and_closed_campaign(database):
+    campaigns = list(Campaign.select())
+    assert any(c.kind == "cyberactions" and c.is_open() and c.targets.count() for c in campaigns)
+    assert any(c.kind == "petitions" and c.is_open() for c in campaigns)
+    assert any(not c.is_open() for c in campaigns)
+    assert all(t.email.endswith("@example.org") for c in campaigns for t in c.targets)
+
+
+def test_worker_once_keeps_mail_when_no_smtp_server_is_configured(runner, client, database):
+    post_signature(client)
+    result = runner.invoke(args=["worker", "--once"])
+    assert "1 message(s) traité(s)" in result.output
+    assert OutboxMessage.get().status == OutboxMessage.KEPT
+
+
+def test_production_refuses_the_development_secret_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", config.DEV_SECRET_KEY)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
+@pytest.mark.parametrize("raw, expected", [("1", True), ("yes", True), ("TRUE", True),
+                                            ("0", False), ("no", False), ("false", False)])
+def test_booleans_read_the_usual_words(monkeypatch, raw, expected):
+    monkeypatch.setenv("MAIL_USE_TLS", raw)
+    assert config.env_bool("MAIL_USE_TLS") is expected
+
+
+def test_a_boolean_that_is_no_boolean_is_refused(monkeypatch):
+    monkeypatch.setenv("MAIL_USE_TLS", "peut-être")
+    with pytest.raises(ValueError):
+        config.env_bool("MAIL_USE_TLS")

@@ -1,0 +1,35 @@
+"""Anything that sends mail is rate-limited per address of origin."""
+import os
+
+import pytest
+
+from conftest import post_signature, required
+from models import Signature
+
+
+def limited_config(storage):
+    return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": storage,
+            "SIGN_RATE_LIMIT": "3 per minute"}
+
+
+@pytest.fixture(params=["memory", "redis"])
+def app_config(request):
+    if request.param == "memory":
+        return limited_config("memory://")
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if required("INTERPELLE_REQUIRE_REDIS"):
+            pytest.fail("TEST_REDIS_URL is required (INTERPELLE_REQUIRE_REDIS=1)")
+        pytest.skip("Redis not configured (set TEST_REDIS_URL)")
+    import redis
+    redis.Redis.from_url(url).flushdb()
+    return limited_config(url)
+
+
+def test_signing_too_often_from_one_address_is_refused_in_french(htmx, database):
+    statuses = [post_signature(htmx, email=f"personne{n}@example.net").status_code
+                for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = post_signature(htmx, email="encore@example.net")
+    assert "Trop de tentatives" in refused.get_data(as_text=True)
+    assert Signature.select().count() == 3
