@@ -1,0 +1,123 @@
+"""Real Chromium against the application served over real HTTP.
+
+The browser tests run only on SQLite: the server thread and the test share one
+database file, which the test reads to find what the application wrote (the
+confirmation link). Chromium or Playwright missing skips them, unless
+INTERPELLE_REQUIRE_BROWSER=1 (as in CI) turns that into a failure.
+"""
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # chromium() below skips, or fails where the browser is required
+    expect = sync_playwright = None
+
+from conftest import make_test_app, required
+from models import ALL_MODELS, create_tables, db
+from services import demo
+
+TIMEOUT_MS = 10_000
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def skip_or_fail(reason):
+    """A missing browser is a skip on a laptop, and a failure where it is required."""
+    if required("INTERPELLE_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} (INTERPELLE_REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def demo_app(database_path):
+    """The test application on a fresh SQLite file holding the demo campaigns."""
+    app = make_test_app(f"sqlite:///{database_path}")
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        db.drop_tables(ALL_MODELS, safe=True)
+        create_tables()
+        demo.load_demo_campaigns()
+        db.close()
+    return app
+
+
+class LiveServer:
+    """A WSGI app served by werkzeug in a thread, on 127.0.0.1 and a free port."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       name="live-server", daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+@contextmanager
+def live_demo_server(tmp_path):
+    server = LiveServer(demo_app(tmp_path / "browser.sqlite3")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        if not db.is_closed():
+            db.close()
+
+
+@contextmanager
+def chromium():
+    """Debian's Chromium driven by Playwright (which cannot download its own here)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        skip_or_fail("chromium is not installed (apt-get install chromium)")
+    if sync_playwright is None:
+        skip_or_fail("Playwright is not installed (pip install playwright)")
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser, **context_options):
+    """A page in its own context (cookies, JavaScript setting), with bounded waits."""
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", **context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+def screenshot(page, name):
+    """Full-page shots at desktop and mobile widths, when INTERPELLE_SCREENSHOTS names a folder.
+
+    They are for a human to look at; no assertion depends on them.
+    """
+    folder = os.environ.get("INTERPELLE_SCREENSHOTS")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size
+    for label, size in (("desktop", DESKTOP), ("mobile", MOBILE)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(Path(folder) / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(viewport)

@@ -1,0 +1,176 @@
+"""Signing in real Chromium: htmx swaps without reload, the same form without JavaScript,
+inline errors, confirming by the emailed link, and the keyboard and label basics.
+
+INTERPELLE_SCREENSHOTS=/tmp/interpelle-shots also saves desktop and mobile screenshots.
+"""
+import re
+
+import pytest
+
+from browser_support import chromium, expect, live_demo_server, new_page, screenshot
+from conftest import DEMO_CYBERACTION
+from models import OutboxMessage
+
+pytestmark = pytest.mark.browser
+
+THANKS = "Merci ! Il reste une étape."
+SUBMIT = "Envoyer mon message"
+FORM_FIELDS = ["last_name", "first_name", "email", "postal_code", "city", "country",
+               "profession", "address", "newsletter", "hide_identity"]
+ONE_PARTICIPATION = re.compile(r"^\s*1\s+participation\s*$")
+CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    with live_demo_server(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def page(browser):
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+def field(page, label):
+    """The input whose label starts with the seed's word (labels end with "(obligatoire)")."""
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}\b"))
+
+
+def fill_signer(page, email="helene.durand@example.net", postal_code="75011"):
+    field(page, "Nom").fill("Durand")
+    field(page, "Prénom").fill("Hélène")
+    field(page, "Courriel").fill(email)
+    field(page, "Code postal").fill(postal_code)
+    field(page, "Commune").fill("Paris")
+
+
+def mark_window(page):
+    """A marker that only survives if the page is never reloaded."""
+    page.evaluate("window.__marker = 1")
+
+
+def assert_not_reloaded(page, url):
+    assert page.evaluate("window.__marker") == 1
+    assert page.url == url
+
+
+def confirmation_path():
+    message = OutboxMessage.get(OutboxMessage.category == "confirmation")
+    return CONFIRMATION_LINK.search(message.body_text).group(1)
+
+
+def test_htmx_signing_shows_thanks_in_place_then_emailed_link_confirms_and_counts(
+        page, live_server):
+    url = live_server.url + DEMO_CYBERACTION
+    page.goto(url)
+    expect(field(page, "Pays")).to_have_value("FR")
+    screenshot(page, "1-campaign")
+    mark_window(page)
+
+    fill_signer(page)
+    page.get_by_role("button", name=SUBMIT).click()
+
+    expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
+    expect(page.locator("form#signer")).to_have_count(0)
+    assert_not_reloaded(page, url)
+    screenshot(page, "3-thanks")
+
+    page.goto(live_server.url + confirmation_path())
+    expect(page.get_by_text("un dernier clic pour confirmer votre participation")).to_be_visible()
+    screenshot(page, "4-confirm")
+    page.get_by_role("button", name="Confirmer ma participation").click()
+
+    expect(page.get_by_text("Merci Hélène, votre participation est confirmée !")).to_be_visible()
+    letter = page.locator(".letter")
+    expect(letter).to_contain_text("Hélène Durand")
+    expect(letter).to_contain_text("75011 Paris")
+    screenshot(page, "5-confirmed")
+    expect(page.locator(".counter")).to_have_text(ONE_PARTICIPATION)
+    page.goto(url)
+    expect(page.locator(".campaign-header .counter")).to_have_text(ONE_PARTICIPATION)
+
+
+def test_signing_without_javascript_posts_the_form_and_lands_on_thanks_page(
+        browser, live_server):
+    page = new_page(browser, java_script_enabled=False)
+    try:
+        page.goto(live_server.url + DEMO_CYBERACTION)
+        fill_signer(page)
+        page.get_by_role("button", name=SUBMIT).click()
+
+        expect(page).to_have_url(f"{live_server.url}{DEMO_CYBERACTION}/merci")
+        expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
+        assert OutboxMessage.select().count() == 1
+    finally:
+        page.context.close()
+
+
+def test_invalid_email_and_postal_code_show_french_errors_in_place_and_keep_input(
+        page, live_server):
+    url = live_server.url + DEMO_CYBERACTION
+    page.goto(url)
+    mark_window(page)
+    fill_signer(page, email="pas-une-adresse", postal_code="7501")
+    page.get_by_role("button", name=SUBMIT).click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Certaines informations sont à corriger")
+    email_error = page.get_by_text("Cette adresse électronique n'est pas valide")
+    expect(email_error).to_be_visible()
+    expect(page.get_by_text("En France, le code postal compte 5 chiffres.")).to_be_visible()
+    expect(field(page, "Courriel")).to_have_attribute("aria-invalid", "true")
+    expect(field(page, "Courriel")).to_have_accessible_description(re.compile("pas valide"))
+    expect(field(page, "Nom")).to_have_value("Durand")
+    expect(field(page, "Courriel")).to_have_value("pas-une-adresse")
+    assert_not_reloaded(page, url)
+    assert OutboxMessage.select().count() == 0
+    screenshot(page, "2-errors")
+
+    field(page, "Courriel").fill("helene.durand@example.net")
+    field(page, "Code postal").fill("75011")
+    page.get_by_role("button", name=SUBMIT).click()
+
+    expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
+    assert_not_reloaded(page, url)
+
+
+def test_every_form_control_has_a_label(page, live_server):
+    page.goto(live_server.url + DEMO_CYBERACTION)
+    controls = page.locator("form#signer").locator(
+        "input:not([type=hidden]), select, textarea")
+    assert controls.count() == len(FORM_FIELDS)
+    unlabelled = controls.evaluate_all(
+        "controls => controls.filter(c => !c.labels || c.labels.length === 0).map(c => c.id)")
+    assert unlabelled == []
+    for index in range(controls.count()):
+        expect(controls.nth(index)).to_have_accessible_name(re.compile(r"\w"))
+
+
+def test_untouched_form_does_not_announce_its_fields_as_invalid(page, live_server):
+    page.goto(live_server.url + DEMO_CYBERACTION)
+    for name in ["Nom", "Courriel", "Profession"]:
+        expect(field(page, name)).not_to_have_attribute("aria-invalid", re.compile("."))
+        expect(field(page, name)).not_to_have_attribute("aria-describedby", re.compile("."))
+
+
+def test_keyboard_reaches_every_field_in_order_then_the_submit_button(page, live_server):
+    page.goto(live_server.url + DEMO_CYBERACTION)
+    submit = page.get_by_role("button", name=SUBMIT)
+    focused_ids = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if submit.evaluate("button => button === document.activeElement"):
+            break
+        focused_ids.append(page.evaluate("document.activeElement.id"))
+    expect(submit).to_be_focused()
+    assert [i for i in focused_ids if i in FORM_FIELDS] == FORM_FIELDS
+    outline = submit.evaluate("b => getComputedStyle(b).outlineStyle")
+    assert outline != "none", "the focused submit button shows no focus ring"
