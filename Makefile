@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install dev-install db bench clean
+.PHONY: run test install dev-install db bench clean communes
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ run: db
 ## The whole test suite (PostgreSQL when TEST_DATABASE_URL is set, Chromium when installed).
 test: dev-install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Rebuild data/communes.csv from the pinned npm package (Licence Ouverte).
+DECOUPAGE := @etalab/decoupage-administratif@6.0.0
+communes:
+	rm -rf .build/decoupage && mkdir -p .build/decoupage
+	cd .build/decoupage && npm pack --silent $(DECOUPAGE) >/dev/null && tar xzf *.tgz
+	$(PYTHON) scripts/build_communes.py .build/decoupage/package/data/communes.json data/communes.csv
 
 bench: dev-install
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
 import config as settings
-from blueprints import campaigns, devmail, errors, filters, system
+from blueprints import campaigns, devmail, elus, errors, filters, system
 from extensions import csrf, limiter, mail
 from models import db, open_database
 
@@ -35,6 +35,7 @@ def create_app(config=None):
     filters.register(app)
     errors.register(app)
     app.register_blueprint(campaigns.bp)
+    app.register_blueprint(elus.bp)
     app.register_blueprint(system.bp)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(devmail.bp)

@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from models import create_tables
-from services import demo, outbox
+from services import demo, importers, outbox
 
 
 @click.command("init-db")
@@ -23,6 +23,8 @@ def seed_demo():
     create_tables()
     created = demo.load_demo_campaigns()
     click.echo(f"Données de démonstration : {created} campagne(s) ajoutée(s).")
+    for report in demo.load_demo_places():
+        click.echo(report.summary())
 
 
 @click.command("worker")
@@ -39,6 +41,26 @@ def worker(once):
     outbox.run_forever(should_stop=lambda: bool(stopping))
 
 
+@click.command("import-communes")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_communes(path):
+    """Load the postal code → commune table (data/communes.csv)."""
+    click.echo(importers.import_communes(path).summary())
+
+
+@click.command("import-elus")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_elus(paths):
+    """Import députés (AMO10 JSON or zip, NosDéputés CSV) and the commune → circonscription table."""
+    for path in paths:
+        try:
+            click.echo(importers.import_elus_file(path).summary())
+        except importers.UnknownFormat as error:
+            raise click.ClickException(str(error))
+
+
 def register(app):
-    for command in (init_db, seed_demo, worker):
+    for command in (init_db, seed_demo, worker, import_communes, import_elus):
         app.cli.add_command(command)

@@ -67,6 +67,8 @@ class Campaign(BaseModel):
     proposer = CharField(max_length=120)
     letter_subject = CharField(max_length=200, default="")
     letter_body = TextField(default="")
+    letter_locked = BooleanField(default=False)
+    allow_elu_copy = BooleanField(default=False)
     opens_at = DateTimeField(default=utcnow)
     closes_at = DateTimeField(null=True)
     closed_at = DateTimeField(null=True)
@@ -145,6 +147,8 @@ class Signature(BaseModel):
     hide_identity = BooleanField(default=False)
     letter_subject = CharField(max_length=200, default="")
     letter_body = TextField(default="")
+    cc_addrs = TextField(default="")
+    cc_names = TextField(default="")
     confirm_nonce = CharField(max_length=32, unique=True)
     created_at = DateTimeField(default=utcnow)
     confirmed_at = DateTimeField(null=True)
@@ -159,6 +163,62 @@ class Signature(BaseModel):
     @property
     def display_name(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class Commune(BaseModel):
+    """A (postal code, commune) pair; arrondissements point to their city."""
+
+    postal_code = CharField(max_length=5, index=True)
+    insee_code = CharField(max_length=5, index=True)
+    name = CharField(max_length=100)
+    departement = CharField(max_length=3)
+    parent_insee = CharField(max_length=5, default="")
+
+    class Meta:
+        indexes = ((("postal_code", "insee_code"), True),)
+
+
+class CommuneCirconscription(BaseModel):
+    """Which circonscription(s) législative(s) a commune belongs to."""
+
+    insee_code = CharField(max_length=5)
+    circonscription = CharField(max_length=6, index=True)
+
+    class Meta:
+        indexes = ((("insee_code", "circonscription"), True),)
+
+
+class Elu(BaseModel):
+    """An elected representative that signers may copy (députés now, sénateurs later)."""
+
+    DEPUTE = "depute"
+
+    role = CharField(max_length=20, default=DEPUTE)
+    external_id = CharField(max_length=40)
+    civility = CharField(max_length=10, default="")
+    first_name = CharField(max_length=100)
+    last_name = CharField(max_length=100)
+    group = CharField(max_length=200, default="")
+    departement = CharField(max_length=3)
+    circonscription = CharField(max_length=6, index=True)
+    emails = TextField(default="")
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("role", "external_id"), True),)
+
+    @property
+    def display_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def email(self):
+        """The address a copy goes to: the first one listed."""
+        return split_addresses(self.emails)[0] if self.emails else ""
+
+    @property
+    def circonscription_number(self):
+        return int(self.circonscription[len(self.departement):] or 0)
 
 
 class OutboxMessage(BaseModel):
@@ -204,7 +264,7 @@ def split_addresses(joined):
     return [addr for addr in joined.split(",") if addr]
 
 
-ALL_MODELS = [Campaign, Target, Signature, OutboxMessage]
+ALL_MODELS = [Campaign, Target, Signature, OutboxMessage, Commune, CommuneCirconscription, Elu]
 
 
 def create_tables():

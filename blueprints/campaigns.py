@@ -1,13 +1,13 @@
 """Public pages: the campaigns, signing without an account, confirming."""
 from flask import (
-    Blueprint, abort, current_app, make_response, redirect, render_template, url_for,
+    Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for,
 )
 
 from blueprints.forms import EmptyForm, SignatureForm
 from blueprints.rendering import page_or_fragment, wants_fragment
 from extensions import limiter
 from models import Campaign
-from services import signing
+from services import elus, letters, signing
 
 bp = Blueprint("campaigns", __name__)
 
@@ -19,6 +19,24 @@ def get_campaign(kind, slug):
     if campaign is None:
         abort(404)
     return campaign
+
+
+def signature_form(campaign):
+    """The signing form, its letter fields pre-filled with the campaign's letter."""
+    return SignatureForm(letter_subject=campaign.letter_subject, letter_body=campaign.letter_body)
+
+
+def elus_lookup(campaign, form):
+    """The signer's députés, when the campaign lets them copy one."""
+    if not (campaign.is_cyberaction and campaign.allow_elu_copy):
+        return None
+    return elus.deputes_for(form.postal_code.data, form.city.data)
+
+
+def letter_preview(campaign, form, lookup):
+    chosen = set(form.elus.data or [])
+    cc = [elu for elu in (lookup.elus if lookup else []) if elu.id in chosen]
+    return letters.preview(campaign, form.signer_details(), cc)
 
 
 def sign_rate_limit():
@@ -40,7 +58,9 @@ def index():
 def show(kind, slug):
     """The campaign page: what it asks, of whom, and the signing form."""
     campaign = get_campaign(kind, slug)
-    return render_template("campaigns/campaign.html", campaign=campaign, form=SignatureForm())
+    form = signature_form(campaign)
+    return render_template("campaigns/campaign.html", campaign=campaign, form=form,
+                           lookup=None, preview=letters.preview(campaign))
 
 
 @bp.get(f"/{KINDS}/<slug>/compteur")
@@ -59,13 +79,15 @@ def counter(kind, slug):
 def sign(kind, slug):
     """Record a participation; the form comes back with its errors, or the thanks."""
     campaign = get_campaign(kind, slug)
-    form = SignatureForm()
+    form = signature_form(campaign)
     if not campaign.is_open():
         return _sign_page(campaign, form, status=409)
+    if request.form.get("action") == "elus":  # "Afficher mes élus", without JavaScript
+        return _sign_page(campaign, form, status=200)
     if not form.validate_on_submit():
         return _sign_page(campaign, form, status=422)
     try:
-        signing.sign(campaign, form.signer_details())
+        signing.sign(campaign, form.signer_details(), requested_elu_ids=form.elus.data or [])
     except signing.CampaignClosed:
         return _sign_page(campaign, form, status=409)
     if not wants_fragment():
@@ -77,8 +99,29 @@ def sign(kind, slug):
 
 
 def _sign_page(campaign, form, status):
+    lookup = elus_lookup(campaign, form)
     return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_form.html",
-                            status=status, campaign=campaign, form=form)
+                            status=status, campaign=campaign, form=form, lookup=lookup,
+                            preview=letter_preview(campaign, form, lookup))
+
+
+@bp.get(f"/{KINDS}/<slug>/elus")
+def elus_choice(kind, slug):
+    """The signer's députés for the postal code and town typed so far."""
+    campaign = get_campaign(kind, slug)
+    form = SignatureForm(formdata=request.args, meta={"csrf": False})
+    return render_template("campaigns/_partials/_elus_list.html", campaign=campaign, form=form,
+                           lookup=elus_lookup(campaign, form))
+
+
+@bp.post(f"/{KINDS}/<slug>/apercu")
+def preview(kind, slug):
+    """The récapitulatif of the letter as the signer has edited it so far."""
+    campaign = get_campaign(kind, slug)
+    form = signature_form(campaign)
+    lookup = elus_lookup(campaign, form)
+    return render_template("campaigns/_partials/_recap.html", campaign=campaign,
+                           preview=letter_preview(campaign, form, lookup))
 
 
 @bp.get(f"/{KINDS}/<slug>/merci")

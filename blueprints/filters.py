@@ -32,6 +32,11 @@ def thousands(number):
     return f"{number:,}".replace(",", "\u202f")
 
 
+def ordinal(number):
+    """1re, 2e, 3e… as French writes them."""
+    return f"{number}re" if number == 1 else f"{number}e"
+
+
 def linkify(text):
     """Escape the text, then make its http(s) addresses clickable."""
     pieces, last = [], 0
@@ -64,5 +69,5 @@ def sources(text):
 
 
 def register(app):
-    for function in (local_date, local_datetime, thousands, linkify, paragraphs, sources):
+    for function in (local_date, local_datetime, thousands, ordinal, linkify, paragraphs, sources):
         app.add_template_filter(function)

@@ -4,7 +4,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -36,6 +36,18 @@ def plain_text(form, field):
         raise ValidationError("Ce champ ne peut pas commencer par = + - ou @.")
     if FREE_TEXT_FORBIDDEN.search(value):
         raise ValidationError("Ce champ contient des caractères non autorisés (< > { } …).")
+
+
+def one_line(form, field):
+    """A subject: one line, no control characters."""
+    if any(unicodedata.category(char)[0] == "C" for char in field.data or ""):
+        raise ValidationError("L'objet tient sur une ligne, sans caractères de contrôle.")
+
+
+def letter_text(form, field):
+    """A letter: plain text, line breaks kept, no other control characters."""
+    if any(unicodedata.category(char)[0] == "C" and char not in "\r\n\t" for char in field.data or ""):
+        raise ValidationError("Le texte contient des caractères invisibles non autorisés.")
 
 
 def person_name(form, field):
@@ -74,6 +86,12 @@ class SignatureForm(FlaskForm):
     hide_identity = BooleanField("Ne pas afficher mes nom et commune sur le site "
                                  "(ils figurent quand même dans la liste remise aux destinataires)")
 
+    letter_subject = StringField("Objet", filters=[strip], validators=[
+        DataRequired("L'objet du message ne peut pas être vide."), length(200), one_line])
+    letter_body = TextAreaField("Texte du message", filters=[strip], validators=[
+        DataRequired("Le texte du message ne peut pas être vide."), length(5000), letter_text])
+    elus = SelectMultipleField("Copie à mes élus", coerce=int, choices=[], validate_choice=False)
+
     def validate_email(self, field):
         plain_text(self, field)
         try:
@@ -95,16 +113,18 @@ class SignatureForm(FlaskForm):
 
     def signer_details(self):
         return SignerDetails(
-            last_name=self.last_name.data,
-            first_name=self.first_name.data,
-            email=self.email.data,
-            postal_code=self.postal_code.data.upper(),
-            city=self.city.data,
-            country=self.country.data,
+            last_name=self.last_name.data or "",
+            first_name=self.first_name.data or "",
+            email=self.email.data or "",
+            postal_code=(self.postal_code.data or "").upper(),
+            city=self.city.data or "",
+            country=self.country.data or "FR",
             profession=self.profession.data or "",
             address=self.address.data or "",
             newsletter=self.newsletter.data,
             hide_identity=self.hide_identity.data,
+            letter_subject=self.letter_subject.data or "",
+            letter_body=(self.letter_body.data or "").replace("\r\n", "\n"),
         )
 
 

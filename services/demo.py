@@ -1,7 +1,15 @@
 """Demo campaigns, written for the demo: every address is at example.org."""
 import datetime as dt
+import os
 
 from models import Campaign, Target, db, utcnow
+from services import importers
+
+DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+DEMO_PLACE_FILES = [
+    os.path.join(DATA_DIR, "fixtures", "deputes-amo10.json"),
+    os.path.join(DATA_DIR, "fixtures", "bureaux-de-vote-circonscriptions.csv"),
+]
 
 DEMO_CAMPAIGNS = [
     {
@@ -31,6 +39,7 @@ DEMO_CAMPAIGNS = [
             "données des élèves et coûtent moins cher à la collectivité.\n\n"
             "Je vous prie d'agréer, Monsieur le Premier ministre, l'expression de ma haute considération."),
         "targets": [("Premier ministre", "premier-ministre@example.org")],
+        "allow_elu_copy": True,
         "days_open": 12,
         "days_left": 40,
     },
@@ -96,3 +105,10 @@ def _create_campaign(spec, now):
     for position, (name, email) in enumerate(spec["targets"]):
         Target.create(campaign=campaign, name=name, email=email, position=position)
     return campaign
+
+
+def load_demo_places(communes_path=None):
+    """The full commune table, and fictional députés for a few communes."""
+    reports = [importers.import_communes(communes_path or os.path.join(DATA_DIR, "communes.csv"))]
+    reports += [importers.import_elus_file(path) for path in DEMO_PLACE_FILES]
+    return reports

@@ -1,4 +1,6 @@
-"""The letter a participant sends: the campaign's words, signed with their name and town."""
+"""The letter a participant sends: the campaign's words or theirs, signed with their name and town."""
+from dataclasses import dataclass, field
+
 from services.countries import country_name
 
 
@@ -19,3 +21,25 @@ def letter_text(signature):
 
 def sender_name(signature, site_name):
     return f"{signature.first_name} {signature.last_name} via {site_name}"
+
+
+@dataclass
+class LetterPreview:
+    """The letter as it will leave, shown in the récapitulatif while the signer edits it."""
+
+    subject: str
+    body: str
+    closing: str
+    cc: list = field(default_factory=list)
+
+
+def preview(campaign, details=None, cc=()):
+    """The letter built from what the signer typed so far (nothing validated yet)."""
+    if details is None or campaign.letter_locked:
+        subject, body = campaign.letter_subject, campaign.letter_body
+    else:
+        subject = details.letter_subject or campaign.letter_subject
+        body = details.letter_body or campaign.letter_body
+    has_identity = details is not None and details.first_name and details.last_name
+    closing = signature_block(details) if has_identity else ""
+    return LetterPreview(subject=subject, body=body, closing=closing, cc=list(cc))

@@ -62,6 +62,7 @@ def queue_letter(signature, campaign):
         sender_name=letters.sender_name(signature, current_app.config["SITE_NAME"]),
         reply_to=signature.email,
         to_addrs=",".join(targets),
+        cc_addrs=signature.cc_addrs,
         subject=signature.letter_subject,
         body_text=letters.letter_text(signature),
     )

@@ -1,4 +1,5 @@
 """Signing a campaign and confirming the participation (double opt-in)."""
+import dataclasses
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from models import Campaign, Signature, utcnow, write_transaction
-from services import letters, messages
+from services import elus, letters, messages
 from services.tokens import ExpiredToken, InvalidToken, read_token
 
 # A second attempt with the same address mails its owner at most this often,
@@ -30,6 +31,8 @@ class SignerDetails:
     address: str = ""
     newsletter: bool = False
     hide_identity: bool = False
+    letter_subject: str = ""
+    letter_body: str = ""
 
 
 def email_key(email):
@@ -42,16 +45,20 @@ def email_key(email):
     return f"{local}@{domain}".lower()
 
 
-def sign(campaign, details):
+def sign(campaign, details, requested_elu_ids=()):
     """Record a pending participation and queue the email it calls for.
 
-    The caller learns nothing about whether the address had already taken
-    part: only the email sent to that address says so.
+    The letter is the signer's own unless the campaign locks it; élus are
+    copied only when the campaign allows it and the signer's commune maps to
+    them. The caller learns nothing about whether the address had already
+    taken part: only the email sent to that address says so.
     """
     if not campaign.is_open():
         raise CampaignClosed()
+    details = letter_for(campaign, details)
+    cc = copied_elus(campaign, details, requested_elu_ids)
     with write_transaction():
-        signature = _insert_pending(campaign, details)
+        signature = _insert_pending(campaign, details, cc)
         if signature is not None:
             messages.queue_confirmation_request(signature, campaign)
             return
@@ -60,14 +67,30 @@ def sign(campaign, details):
             _queue_second_attempt_mail(existing, campaign)
 
 
-def _insert_pending(campaign, details):
+def letter_for(campaign, details):
+    """The signer's subject and text, or the campaign's where it locks them or they left them empty."""
+    if campaign.letter_locked or not details.letter_subject or not details.letter_body:
+        return dataclasses.replace(details, letter_subject=campaign.letter_subject,
+                                   letter_body=campaign.letter_body)
+    return details
+
+
+def copied_elus(campaign, details, requested_elu_ids):
+    if not (campaign.is_cyberaction and campaign.allow_elu_copy and requested_elu_ids):
+        return []
+    if details.country != "FR":
+        return []
+    return elus.chosen_elus(details.postal_code, details.city, requested_elu_ids)
+
+
+def _insert_pending(campaign, details, cc):
     """Insert the participation; None when the address already took part."""
     fields = dict(
         campaign=campaign.id,
         email_key=email_key(details.email),
         confirm_nonce=secrets.token_hex(16),
-        letter_subject=campaign.letter_subject,
-        letter_body=campaign.letter_body,
+        cc_addrs=",".join(elu.email for elu in cc),
+        cc_names=", ".join(elu.display_name for elu in cc),
         **vars(details),
     )
     query = Signature.insert(**fields).on_conflict_ignore().returning(Signature.id)

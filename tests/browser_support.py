@@ -19,7 +19,7 @@ try:
 except ImportError:  # chromium() below skips, or fails where the browser is required
     expect = sync_playwright = None
 
-from conftest import make_test_app, required
+from conftest import SAMPLE_COMMUNES, make_test_app, required
 from models import ALL_MODELS, create_tables, db
 from services import demo
 
@@ -47,6 +47,7 @@ def demo_app(database_path):
         db.drop_tables(ALL_MODELS, safe=True)
         create_tables()
         demo.load_demo_campaigns()
+        demo.load_demo_places(SAMPLE_COMMUNES)
         db.close()
     return app
 

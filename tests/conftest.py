@@ -21,6 +21,7 @@ CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 DEMO_CYBERACTION = "/cyberactions/arret-migration-m365"
 DEMO_PETITION = "/petitions/sauvons-la-ligne-paris-granville"
 DEMO_CLOSED = "/cyberactions/eau-bien-commun"
+SAMPLE_COMMUNES = os.path.join(os.path.dirname(__file__), "fixtures", "communes-sample.csv")
 
 
 def required(name):
@@ -69,6 +70,7 @@ def app(database_url, app_config):
         db.drop_tables(ALL_MODELS, safe=True, cascade=not database_url.startswith("sqlite"))
         create_tables()
         demo.load_demo_campaigns()
+        demo.load_demo_places(SAMPLE_COMMUNES)
         db.close()
     yield app
     with app.app_context():

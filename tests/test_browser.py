@@ -9,7 +9,7 @@ import pytest
 
 from browser_support import chromium, expect, live_demo_server, new_page, screenshot
 from conftest import DEMO_CYBERACTION
-from models import OutboxMessage
+from models import OutboxMessage, Signature
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +17,7 @@ THANKS = "Merci ! Il reste une étape."
 SUBMIT = "Envoyer mon message"
 FORM_FIELDS = ["last_name", "first_name", "email", "postal_code", "city", "country",
                "profession", "address", "newsletter", "hide_identity"]
+LETTER_FIELDS = ["letter_subject", "letter_body"]  # inside "Modifier des éléments"
 ONE_PARTICIPATION = re.compile(r"^\s*1\s+participation\s*$")
 CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
 
@@ -146,10 +147,11 @@ def test_every_form_control_has_a_label(page, live_server):
     page.goto(live_server.url + DEMO_CYBERACTION)
     controls = page.locator("form#signer").locator(
         "input:not([type=hidden]), select, textarea")
-    assert controls.count() == len(FORM_FIELDS)
+    assert controls.count() == len(FORM_FIELDS) + len(LETTER_FIELDS)
     unlabelled = controls.evaluate_all(
         "controls => controls.filter(c => !c.labels || c.labels.length === 0).map(c => c.id)")
     assert unlabelled == []
+    page.get_by_text("Modifier des éléments").click()  # open the letter fields too
     for index in range(controls.count()):
         expect(controls.nth(index)).to_have_accessible_name(re.compile(r"\w"))
 
@@ -174,3 +176,39 @@ def test_keyboard_reaches_every_field_in_order_then_the_submit_button(page, live
     assert [i for i in focused_ids if i in FORM_FIELDS] == FORM_FIELDS
     outline = submit.evaluate("b => getComputedStyle(b).outlineStyle")
     assert outline != "none", "the focused submit button shows no focus ring"
+
+
+def test_postal_code_commune_edit_letter_and_copy_depute(page, live_server):
+    """Issue 3 end to end: the commune list, the élus, the edited letter in the récapitulatif."""
+    url = live_server.url + DEMO_CYBERACTION
+    page.goto(url)
+    mark_window(page)
+    field(page, "Nom").fill("Durand")
+    field(page, "Prénom").fill("Hélène")
+    field(page, "Courriel").fill("helene.durand@example.net")
+    field(page, "Code postal").fill("75011")
+    expect(page.locator("#communes option[value='Paris 11e Arrondissement']")).to_have_count(1)
+    field(page, "Commune").fill("Paris")
+    field(page, "Commune").press("Tab")
+
+    camille = page.get_by_label(re.compile("Camille Fictif"))
+    expect(camille).to_be_visible()
+    expect(page.get_by_label(re.compile("Dominique Exemple"))).to_be_visible()
+    camille.check()
+
+    page.get_by_text("Modifier des éléments").click()
+    field(page, "Objet").fill("Gardez nos données en Europe")
+    field(page, "Texte du message").fill("Madame, Monsieur,\n\nMon propre texte.")
+    recap = page.locator("#recap")
+    expect(recap).to_contain_text("Gardez nos données en Europe")
+    expect(recap).to_contain_text("Mon propre texte.")
+    expect(recap).to_contain_text("camille.fictif@example.org")
+    expect(recap).to_contain_text("75011 Paris")
+    screenshot(page, "6-letter-edit")
+
+    page.get_by_role("button", name=SUBMIT).click()
+    expect(page.locator("#signer")).to_contain_text(THANKS)
+    assert_not_reloaded(page, url)
+    signature = Signature.get()
+    assert signature.letter_subject == "Gardez nos données en Europe"
+    assert signature.cc_addrs == "camille.fictif@example.org"
