@@ -107,7 +107,7 @@ class SignatureForm(FlaskForm):
 
     def validate_postal_code(self, field):
         if self.country.data == "FR" and not re.fullmatch(r"\d{5}", field.data or ""):
-            raise ValidationError("En France, le code postal compte 5 chiffres.")
+            raise ValidationError("5 chiffres attendus (exemple : 75011).")
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]*", field.data or ""):
             raise ValidationError("Ce code postal n'est pas valide.")
 

@@ -13,7 +13,7 @@ from models import OutboxMessage, Signature
 
 pytestmark = pytest.mark.browser
 
-THANKS = "Merci ! Il reste une étape."
+THANKS = "Merci\u00a0! Il reste une étape."
 SUBMIT = "Envoyer mon message"
 FORM_FIELDS = ["last_name", "first_name", "email", "postal_code", "city", "country",
                "profession", "address", "newsletter", "hide_identity"]
@@ -90,7 +90,7 @@ def test_htmx_signing_shows_thanks_in_place_then_emailed_link_confirms_and_count
     screenshot(page, "4-confirm")
     page.get_by_role("button", name="Confirmer ma participation").click()
 
-    expect(page.get_by_text("Merci Hélène, votre participation est confirmée !")).to_be_visible()
+    expect(page.get_by_text("Merci Hélène, votre participation est confirmée\u00a0!")).to_be_visible()
     letter = page.locator(".letter")
     expect(letter).to_contain_text("Hélène Durand")
     expect(letter).to_contain_text("75011 Paris")
@@ -126,9 +126,10 @@ def test_invalid_email_and_postal_code_show_french_errors_in_place_and_keep_inpu
     expect(page.get_by_role("alert")).to_contain_text("Certaines informations sont à corriger")
     email_error = page.get_by_text("Cette adresse électronique n'est pas valide")
     expect(email_error).to_be_visible()
-    expect(page.get_by_text("En France, le code postal compte 5 chiffres.")).to_be_visible()
+    expect(page.get_by_text("5 chiffres attendus (exemple\u00a0: 75011).")).to_be_visible()
     expect(field(page, "Courriel")).to_have_attribute("aria-invalid", "true")
     expect(field(page, "Courriel")).to_have_accessible_description(re.compile("pas valide"))
+    expect(field(page, "Courriel")).to_be_focused()  # the first invalid field takes the focus
     expect(field(page, "Nom")).to_have_value("Durand")
     expect(field(page, "Courriel")).to_have_value("pas-une-adresse")
     assert_not_reloaded(page, url)
@@ -140,6 +141,7 @@ def test_invalid_email_and_postal_code_show_french_errors_in_place_and_keep_inpu
     page.get_by_role("button", name=SUBMIT).click()
 
     expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
+    expect(page.locator("#signer")).to_be_focused()  # the thanks message takes the focus
     assert_not_reloaded(page, url)
 
 

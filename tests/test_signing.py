@@ -7,7 +7,7 @@ def test_htmx_signing_returns_thanks_fragment_and_stores_pending_signature(htmx,
     response = post_signature(htmx)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Merci ! Il reste une étape." in html
+    assert "Merci&nbsp;! Il reste une étape." in html
     assert "<html" not in html
     assert "HX-Request" in response.headers["Vary"]
     signature = Signature.get()
@@ -25,7 +25,7 @@ def test_plain_form_signing_redirects_to_thanks_page(client, database):
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"{DEMO_CYBERACTION}/merci")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Merci ! Il reste une étape." in page
+    assert "Merci&nbsp;! Il reste une étape." in page
     assert Signature.select().count() == 1
 
 
@@ -39,7 +39,7 @@ def test_invalid_form_comes_back_with_french_field_errors_and_keeps_input(htmx, 
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Cette adresse électronique n&#39;est pas valide" in html
-    assert "En France, le code postal compte 5 chiffres." in html
+    assert "5 chiffres attendus (exemple\u00a0: 75011)." in html
     assert "Ce champ est obligatoire." in html
     assert 'value="Durand"' in html
     assert 'aria-invalid="true"' in html
@@ -57,7 +57,7 @@ def test_duplicate_signature_gets_same_answer_and_notice_by_email(htmx, database
     first = post_signature(htmx)
     second = post_signature(htmx, email="Helene.Durand+petition@EXAMPLE.net")
     assert first.status_code == second.status_code == 200
-    assert "Merci ! Il reste une étape." in second.get_data(as_text=True)
+    assert "Merci&nbsp;! Il reste une étape." in second.get_data(as_text=True)
     assert Signature.select().count() == 1
     categories = [message.category for message in OutboxMessage.select().order_by(OutboxMessage.id)]
     assert categories == ["confirmation", "confirmation"]
