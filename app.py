@@ -8,9 +8,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
 import config as settings
-from blueprints import campaigns, devmail, elus, errors, filters, system
-from extensions import csrf, limiter, mail
+from blueprints import accounts, campaigns, devmail, elus, errors, filters, system
+from extensions import csrf, limiter, login_manager, mail
 from models import db, open_database
+from services.accounts import user_for_session
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,9 +33,12 @@ def create_app(config=None):
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(user_for_session)
     filters.register(app)
     errors.register(app)
     app.register_blueprint(campaigns.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(elus.bp)
     app.register_blueprint(system.bp)
     if app.config["DEV_MAILBOX"]:

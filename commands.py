@@ -5,7 +5,8 @@ import click
 from flask.cli import with_appcontext
 
 from models import create_tables
-from services import demo, importers, outbox
+from models import User
+from services import accounts, demo, importers, outbox
 
 
 @click.command("init-db")
@@ -61,6 +62,20 @@ def import_elus(paths):
             raise click.ClickException(str(error))
 
 
+@click.command("create-user")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 10 characters, not a common one.")
+@click.option("--role", type=click.Choice(User.ROLES), default=User.MEMBER, show_default=True)
+@with_appcontext
+def create_user(email, password, role):
+    """Create a verified account with the given role."""
+    try:
+        user = accounts.create_verified_user(email.strip(), password, role)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Compte créé : {user.email} ({user.role}).")
+
+
 def register(app):
-    for command in (init_db, seed_demo, worker, import_communes, import_elus):
+    for command in (init_db, seed_demo, worker, import_communes, import_elus, create_user):
         app.cli.add_command(command)

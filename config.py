@@ -46,6 +46,9 @@ def from_environment(instance_path):
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "SIGN_RATE_LIMIT": os.environ.get("SIGN_RATE_LIMIT", "20 per minute;200 per hour"),
         "CONFIRM_RATE_LIMIT": os.environ.get("CONFIRM_RATE_LIMIT", "30 per minute"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "ACCOUNT_RATE_LIMIT": os.environ.get("ACCOUNT_RATE_LIMIT", "20 per hour"),
+        "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get("ACCOUNT_MAIL_RATE_LIMIT", "5 per hour"),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "CONFIRMATION_MAX_AGE": env_int("CONFIRMATION_MAX_AGE", 7 * 24 * 3600),
         "COUNTER_CACHE_SECONDS": env_int("COUNTER_CACHE_SECONDS", 5),
@@ -53,4 +56,8 @@ def from_environment(instance_path):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SITE_URL", "").startswith("https://"),
+        "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SITE_URL", "").startswith("https://"),
     }

@@ -126,6 +126,54 @@ class Target(BaseModel):
     position = IntegerField(default=0)
 
 
+class User(BaseModel):
+    """A member's account. Flask-Login reads the four properties below."""
+
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+    ROLES = (MEMBER, MODERATOR, ADMIN)
+
+    email = CharField(max_length=254, unique=True)
+    email_key = CharField(max_length=254, unique=True)
+    password_hash = CharField(max_length=200)
+    role = CharField(max_length=12, default=MEMBER)
+    email_verified_at = DateTimeField(null=True)
+    pending_email = CharField(max_length=254, null=True)
+    # Rotated at logout and password change: every older session and remember cookie dies.
+    session_token = CharField(max_length=32)
+    last_name = CharField(max_length=100, default="")
+    first_name = CharField(max_length=100, default="")
+    postal_code = CharField(max_length=10, default="")
+    city = CharField(max_length=100, default="")
+    country = CharField(max_length=2, default="FR")
+    profession = CharField(max_length=100, default="")
+    address = CharField(max_length=200, default="")
+    created_at = DateTimeField(default=utcnow)
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self):
+        return self.email_verified_at is not None
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def display_name(self):
+        return f"{self.first_name} {self.last_name}".strip() or "Membre"
+
+    @property
+    def is_moderator(self):
+        return self.role in (self.MODERATOR, self.ADMIN)
+
+    @property
+    def is_admin(self):
+        return self.role == self.ADMIN
+
+
 class Signature(BaseModel):
     """One participation: a pending or confirmed signature with its letter."""
 
@@ -133,6 +181,7 @@ class Signature(BaseModel):
     CONFIRMED = "confirmed"
 
     campaign = ForeignKeyField(Campaign, backref="signatures", on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, backref="signatures", on_delete="SET NULL")
     status = CharField(max_length=12, default=PENDING)
     email = CharField(max_length=254)
     email_key = CharField(max_length=254)
@@ -264,7 +313,7 @@ def split_addresses(joined):
     return [addr for addr in joined.split(",") if addr]
 
 
-ALL_MODELS = [Campaign, Target, Signature, OutboxMessage, Commune, CommuneCirconscription, Elu]
+ALL_MODELS = [Campaign, Target, User, Signature, OutboxMessage, Commune, CommuneCirconscription, Elu]
 
 
 def create_tables():

@@ -62,8 +62,8 @@ def place_name(form, field):
         raise ValidationError("Ce nom de commune n'est pas valide.")
 
 
-class SignatureForm(FlaskForm):
-    """Je signe sans compte."""
+class IdentityForm(FlaskForm):
+    """Who someone is, as the signing form and the account forms ask it."""
 
     last_name = StringField("Nom", filters=[strip],
                             validators=[DataRequired(REQUIRED), length(100), person_name])
@@ -82,24 +82,9 @@ class SignatureForm(FlaskForm):
                              validators=[Optional(), length(100), plain_text])
     address = StringField("Adresse", filters=[strip],
                           validators=[Optional(), length(200), plain_text])
-    newsletter = BooleanField("Je souhaite recevoir les prochaines cyberactions par courriel")
-    hide_identity = BooleanField("Ne pas afficher mes nom et commune sur le site "
-                                 "(ils figurent quand même dans la liste remise aux destinataires)")
-
-    letter_subject = StringField("Objet", filters=[strip], validators=[
-        DataRequired("L'objet du message ne peut pas être vide."), length(200), one_line])
-    letter_body = TextAreaField("Texte du message", filters=[strip], validators=[
-        DataRequired("Le texte du message ne peut pas être vide."), length(5000), letter_text])
-    elus = SelectMultipleField("Copie à mes élus", coerce=int, choices=[], validate_choice=False)
 
     def validate_email(self, field):
-        plain_text(self, field)
-        try:
-            checked = validate_email(field.data, check_deliverability=False)
-        except EmailNotValidError:
-            raise ValidationError(
-                "Cette adresse électronique n'est pas valide (exemple : nom@exemple.fr).")
-        field.data = checked.normalized
+        field.data = checked_email(field.data)
 
     def validate_country(self, field):
         if field.data not in COUNTRY_NAMES:
@@ -107,25 +92,67 @@ class SignatureForm(FlaskForm):
 
     def validate_postal_code(self, field):
         if self.country.data == "FR" and not re.fullmatch(r"\d{5}", field.data or ""):
-            raise ValidationError("5 chiffres attendus (exemple : 75011).")
+            raise ValidationError("5 chiffres attendus (exemple\u00a0: 75011).")
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]*", field.data or ""):
             raise ValidationError("Ce code postal n'est pas valide.")
 
+    def identity(self):
+        """The fields every participation and account share, cleaned."""
+        return {
+            "last_name": self.last_name.data or "",
+            "first_name": self.first_name.data or "",
+            "postal_code": (self.postal_code.data or "").upper(),
+            "city": self.city.data or "",
+            "country": self.country.data or "FR",
+            "profession": self.profession.data or "",
+            "address": self.address.data or "",
+        }
+
+
+def checked_email(value):
+    """The normalised address, or a French field error."""
+    if any(unicodedata.category(char)[0] == "C" for char in value or ""):
+        raise ValidationError("Ce champ contient des caractères invisibles non autorisés.")
+    try:
+        return validate_email(value or "", check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValidationError(
+            "Cette adresse électronique n'est pas valide (exemple\u00a0: nom@exemple.fr).")
+
+
+class LetterFields:
+    """Modifier des éléments: the letter's subject and text, and the élus in copy."""
+
+    letter_subject = StringField("Objet", filters=[strip], validators=[
+        DataRequired("L'objet du message ne peut pas être vide."), length(200), one_line])
+    letter_body = TextAreaField("Texte du message", filters=[strip], validators=[
+        DataRequired("Le texte du message ne peut pas être vide."), length(5000), letter_text])
+    elus = SelectMultipleField("Copie à mes élus", coerce=int, choices=[], validate_choice=False)
+
+    def letter(self):
+        return {"letter_subject": self.letter_subject.data or "",
+                "letter_body": (self.letter_body.data or "").replace("\r\n", "\n")}
+
+
+class SignatureForm(IdentityForm, LetterFields):
+    """Je signe sans compte."""
+
+    newsletter = BooleanField("Je souhaite recevoir les prochaines cyberactions par courriel")
+    hide_identity = BooleanField("Ne pas afficher mes nom et commune sur le site "
+                                 "(ils figurent quand même dans la liste remise aux destinataires)")
+
     def signer_details(self):
-        return SignerDetails(
-            last_name=self.last_name.data or "",
-            first_name=self.first_name.data or "",
-            email=self.email.data or "",
-            postal_code=(self.postal_code.data or "").upper(),
-            city=self.city.data or "",
-            country=self.country.data or "FR",
-            profession=self.profession.data or "",
-            address=self.address.data or "",
-            newsletter=self.newsletter.data,
-            hide_identity=self.hide_identity.data,
-            letter_subject=self.letter_subject.data or "",
-            letter_body=(self.letter_body.data or "").replace("\r\n", "\n"),
-        )
+        return SignerDetails(email=self.email.data or "", newsletter=self.newsletter.data,
+                             hide_identity=self.hide_identity.data,
+                             **self.identity(), **self.letter())
+
+
+class MemberSignatureForm(FlaskForm, LetterFields):
+    """Je signe en un clic, with the member's stored details."""
+
+    newsletter = BooleanField("Je souhaite recevoir les prochaines cyberactions par courriel")
+    hide_identity = BooleanField("Ne pas afficher mes nom et commune sur le site "
+                                 "(ils figurent quand même dans la liste remise aux destinataires)")
 
 
 class EmptyForm(FlaskForm):

@@ -43,7 +43,9 @@ def communes_for_postal_code(postal_code):
 class ElusLookup:
     """What the postal code and town tell: the commune, if known, and its députés."""
 
-    postal_code_known: bool
+    asked: bool = False
+    abroad: bool = False
+    postal_code_known: bool = False
     commune: Commune | None = None
     elus: list = field(default_factory=list)
 
@@ -71,18 +73,22 @@ def related_insee_codes(commune):
     return codes
 
 
-def deputes_for(postal_code, city):
+def deputes_for(postal_code, city, country="FR"):
     """The active députés of the circonscription(s) the signer's commune lies in."""
-    candidates, commune = find_commune(postal_code or "", city or "")
+    if not (postal_code and city):
+        return ElusLookup()
+    if country != "FR":
+        return ElusLookup(asked=True, abroad=True)
+    candidates, commune = find_commune(postal_code, city)
     if commune is None:
-        return ElusLookup(postal_code_known=bool(candidates))
+        return ElusLookup(asked=True, postal_code_known=bool(candidates))
     circonscriptions = CommuneCirconscription.select(CommuneCirconscription.circonscription).where(
         CommuneCirconscription.insee_code.in_(related_insee_codes(commune)))
     elus = list(Elu.select().where(
         (Elu.role == Elu.DEPUTE) & Elu.active & (Elu.emails != "")
         & Elu.circonscription.in_(circonscriptions),
     ).order_by(Elu.circonscription, Elu.last_name))
-    return ElusLookup(postal_code_known=True, commune=commune, elus=elus)
+    return ElusLookup(asked=True, postal_code_known=True, commune=commune, elus=elus)
 
 
 def chosen_elus(postal_code, city, requested_ids):

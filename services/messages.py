@@ -6,6 +6,7 @@ from services import letters
 from services.tokens import make_token
 
 CONFIRM_PURPOSE = "confirm-signature"
+MANAGE_PURPOSE = "manage-signature"
 
 
 def absolute_url(path):
@@ -14,6 +15,10 @@ def absolute_url(path):
 
 def confirmation_url(signature):
     return absolute_url("/confirmer/" + make_token(CONFIRM_PURPOSE, signature.confirm_nonce))
+
+
+def manage_url(signature):
+    return absolute_url("/participation/" + make_token(MANAGE_PURPOSE, signature.confirm_nonce))
 
 
 def campaign_url(campaign):
@@ -39,6 +44,7 @@ def queue_confirmation_request(signature, campaign, reminder=False):
         f"Confirmez votre participation : {campaign.title}",
         signature=signature, campaign=campaign,
         confirm_url=confirmation_url(signature), campaign_url=campaign_url(campaign),
+        manage_url=manage_url(signature),
         max_age_days=current_app.config["CONFIRMATION_MAX_AGE"] // 86400,
         reminder=reminder,
     )
@@ -66,3 +72,29 @@ def queue_letter(signature, campaign):
         subject=signature.letter_subject,
         body_text=letters.letter_text(signature),
     )
+
+
+def queue_account_verification(user, verify_url):
+    return _queue("account", "account_verify", [user.email],
+                  f"Vérifiez votre adresse pour activer votre compte {current_app.config['SITE_NAME']}",
+                  user=user, action_url=verify_url)
+
+
+def queue_account_exists_notice(user, reset_url):
+    """Someone tried to register with an address that has an account: tell its owner."""
+    return _queue("account", "account_exists", [user.email],
+                  f"Vous avez déjà un compte {current_app.config['SITE_NAME']}",
+                  user=user, action_url=reset_url)
+
+
+def queue_password_reset(user, reset_url):
+    return _queue("account", "password_reset", [user.email],
+                  "Choisir un nouveau mot de passe", user=user, action_url=reset_url)
+
+
+def queue_email_change(user, new_email, confirm_url):
+    """The link goes to the new address; the old one is told of the request."""
+    _queue("account", "email_change_notice", [user.email],
+           "Demande de changement d'adresse électronique", user=user, new_email=new_email)
+    return _queue("account", "email_change", [new_email],
+                  "Confirmez votre nouvelle adresse électronique", user=user, action_url=confirm_url)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from models import Campaign, Signature, utcnow, write_transaction
+from models import Campaign, OutboxMessage, Signature, utcnow, write_transaction
 from services import elus, letters, messages
 from services.tokens import ExpiredToken, InvalidToken, read_token
 
@@ -116,6 +116,82 @@ def _queue_second_attempt_mail(signature, campaign):
         messages.queue_already_signed_notice(signature, campaign)
     else:
         messages.queue_confirmation_request(signature, campaign, reminder=True)
+
+
+def member_signature(campaign, user):
+    """The member's own participation in this campaign, if any."""
+    return Signature.get_or_none((Signature.campaign == campaign)
+                                 & (Signature.email_key == email_key(user.email)))
+
+
+def sign_as_member(campaign, user, letter, requested_elu_ids=(), hide_identity=False,
+                   newsletter=False):
+    """One click: a verified member's participation is confirmed at once.
+
+    Returns False when the member had already confirmed a participation here.
+    """
+    if not campaign.is_open():
+        raise CampaignClosed()
+    details = letter_for(campaign, SignerDetails(
+        email=user.email, hide_identity=hide_identity, newsletter=newsletter,
+        last_name=user.last_name, first_name=user.first_name, postal_code=user.postal_code,
+        city=user.city, country=user.country, profession=user.profession, address=user.address,
+        **letter))
+    cc = copied_elus(campaign, details, requested_elu_ids)
+    with write_transaction():
+        signature = _insert_pending(campaign, details, cc)
+        if signature is None:
+            signature = member_signature(campaign, user)
+            if signature.status == Signature.CONFIRMED:
+                return False
+            _refresh_pending(signature, details, cc)
+        Signature.update(user=user).where(Signature.id == signature.id).execute()
+        if _mark_confirmed(signature) and campaign.is_cyberaction:
+            messages.queue_letter(Signature.get_by_id(signature.id), campaign)
+    return True
+
+
+def _refresh_pending(signature, details, cc):
+    """A pending participation from before the member logged in takes today's details."""
+    Signature.update(cc_addrs=",".join(elu.email for elu in cc),
+                     cc_names=", ".join(elu.display_name for elu in cc),
+                     **{name: value for name, value in vars(details).items() if name != "email"},
+                     ).where(Signature.id == signature.id).execute()
+
+
+# Managing a participation from the link in the confirmation email ------------
+
+MANAGE_MAX_AGE = 2 * 365 * 24 * 3600
+
+
+def signature_for_manage_token(token):
+    nonce = read_token(messages.MANAGE_PURPOSE, token, MANAGE_MAX_AGE)
+    signature = Signature.get_or_none(Signature.confirm_nonce == nonce)
+    if signature is None:
+        raise InvalidToken()
+    return signature
+
+
+def set_identity_hidden(token, hidden):
+    signature = signature_for_manage_token(token)
+    Signature.update(hide_identity=hidden).where(Signature.id == signature.id).execute()
+
+
+def withdraw(token):
+    """Withdraw a participation while the campaign is open; a confirmed one is uncounted."""
+    with write_transaction():
+        signature = signature_for_manage_token(token)
+        if not signature.campaign.is_open():
+            raise CampaignClosed()
+        if signature.status == Signature.CONFIRMED:
+            Campaign.update(signature_count=Campaign.signature_count - 1).where(
+                Campaign.id == signature.campaign_id).execute()
+        # A letter not sent yet is not sent at all; one already sent stays on record, unlinked.
+        OutboxMessage.delete().where((OutboxMessage.signature == signature.id)
+                                     & (OutboxMessage.status == OutboxMessage.PENDING)).execute()
+        OutboxMessage.update(signature=None).where(OutboxMessage.signature == signature.id).execute()
+        signature.delete_instance()
+    return signature.campaign
 
 
 @dataclass

@@ -51,6 +51,10 @@ def make_test_app(database_url, **overrides):
         "MAIL_SERVER": "",
         "MAIL_DEFAULT_SENDER": "ne-pas-repondre@interpelle.test",
         "DEV_MAILBOX": False,
+        # Argon2id still, at a cost that keeps the suite quick.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_KIB": 8192,
+        "ARGON2_PARALLELISM": 1,
     }
     config.update(overrides)
     return create_app(config)
@@ -189,3 +193,27 @@ def smtp_server():
     server.start()
     yield server
     server.stop()
+
+
+MEMBER_PASSWORD = "cheval-batterie-agrafe"
+
+
+def make_member(app, email="membre@example.net", role="member", **profile):
+    """A verified account with complete details, as `create-user` then Mon profil make it."""
+    from models import User
+    from services import accounts
+    with app.app_context():
+        user = accounts.create_verified_user(email, MEMBER_PASSWORD, role)
+        details = {"last_name": "Martin", "first_name": "Camille", "postal_code": "35000",
+                   "city": "Rennes", "country": "FR", "profession": "Infirmière"}
+        details.update(profile)
+        User.update(**details).where(User.id == user.id).execute()
+        return User.get_by_id(user.id)
+
+
+def log_in(client, email="membre@example.net", password=MEMBER_PASSWORD, remember=False):
+    token = csrf_token(client, "/connexion")
+    data = {"csrf_token": token, "email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/connexion", data=data)

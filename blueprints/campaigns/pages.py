@@ -1,15 +1,14 @@
-"""Public pages: the campaigns, signing without an account, confirming."""
-from flask import (
-    Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for,
-)
+"""The campaign pages, signing without an account, and confirming by the emailed link."""
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from blueprints.forms import EmptyForm, SignatureForm
+from blueprints.accounts.forms import LoginForm
+from blueprints.campaigns import bp
+from blueprints.forms import EmptyForm, MemberSignatureForm, SignatureForm
 from blueprints.rendering import page_or_fragment, wants_fragment
 from extensions import limiter
 from models import Campaign
 from services import elus, letters, signing
-
-bp = Blueprint("campaigns", __name__)
 
 KINDS = "<any(cyberactions, petitions):kind>"
 
@@ -26,17 +25,51 @@ def signature_form(campaign):
     return SignatureForm(letter_subject=campaign.letter_subject, letter_body=campaign.letter_body)
 
 
-def elus_lookup(campaign, form):
+def member_form(campaign):
+    return MemberSignatureForm(letter_subject=campaign.letter_subject,
+                               letter_body=campaign.letter_body)
+
+
+def elus_lookup(campaign, postal_code, city, country):
     """The signer's députés, when the campaign lets them copy one."""
     if not (campaign.is_cyberaction and campaign.allow_elu_copy):
         return None
-    return elus.deputes_for(form.postal_code.data, form.city.data)
+    return elus.deputes_for(postal_code, city, country or "FR")
+
+
+def sign_area(campaign, **forms):
+    """The signing side of the page: the member's one click, or the form and the login."""
+    if current_user.is_authenticated:
+        forms.setdefault("member_form", member_form(campaign))
+        lookup = elus_lookup(campaign, current_user.postal_code, current_user.city,
+                             current_user.country)
+        own = signing.member_signature(campaign, current_user)
+        form = forms["member_form"]
+    else:
+        forms.setdefault("form", signature_form(campaign))
+        forms.setdefault("login_form", LoginForm())
+        form = forms["form"]
+        lookup = elus_lookup(campaign, form.postal_code.data, form.city.data, form.country.data)
+        own = None
+    return dict(campaign=campaign, lookup=lookup, own_signature=own,
+                preview=letter_preview(campaign, form, lookup), **forms)
 
 
 def letter_preview(campaign, form, lookup):
     chosen = set(form.elus.data or [])
     cc = [elu for elu in (lookup.elus if lookup else []) if elu.id in chosen]
-    return letters.preview(campaign, form.signer_details(), cc)
+    return letters.preview(campaign, signer_details(form), cc)
+
+
+def signer_details(form):
+    """What the signer typed, or the member's stored details with their letter."""
+    if isinstance(form, SignatureForm):
+        return form.signer_details()
+    user = current_user
+    return signing.SignerDetails(
+        email=user.email, last_name=user.last_name, first_name=user.first_name,
+        postal_code=user.postal_code, city=user.city, country=user.country,
+        profession=user.profession, address=user.address, **form.letter())
 
 
 def sign_rate_limit():
@@ -57,10 +90,7 @@ def index():
 @bp.get(f"/{KINDS}/<slug>")
 def show(kind, slug):
     """The campaign page: what it asks, of whom, and the signing form."""
-    campaign = get_campaign(kind, slug)
-    form = signature_form(campaign)
-    return render_template("campaigns/campaign.html", campaign=campaign, form=form,
-                           lookup=None, preview=letters.preview(campaign))
+    return render_template("campaigns/campaign.html", **sign_area(get_campaign(kind, slug)))
 
 
 @bp.get(f"/{KINDS}/<slug>/compteur")
@@ -99,10 +129,8 @@ def sign(kind, slug):
 
 
 def _sign_page(campaign, form, status):
-    lookup = elus_lookup(campaign, form)
     return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_form.html",
-                            status=status, campaign=campaign, form=form, lookup=lookup,
-                            preview=letter_preview(campaign, form, lookup))
+                            status=status, **sign_area(campaign, form=form))
 
 
 @bp.get(f"/{KINDS}/<slug>/elus")
@@ -110,8 +138,9 @@ def elus_choice(kind, slug):
     """The signer's députés for the postal code and town typed so far."""
     campaign = get_campaign(kind, slug)
     form = SignatureForm(formdata=request.args, meta={"csrf": False})
+    lookup = elus_lookup(campaign, form.postal_code.data, form.city.data, form.country.data)
     return render_template("campaigns/_partials/_elus_list.html", campaign=campaign, form=form,
-                           lookup=elus_lookup(campaign, form))
+                           lookup=lookup)
 
 
 @bp.post(f"/{KINDS}/<slug>/apercu")
@@ -119,7 +148,7 @@ def preview(kind, slug):
     """The récapitulatif of the letter as the signer has edited it so far."""
     campaign = get_campaign(kind, slug)
     form = signature_form(campaign)
-    lookup = elus_lookup(campaign, form)
+    lookup = elus_lookup(campaign, form.postal_code.data, form.city.data, form.country.data)
     return render_template("campaigns/_partials/_recap.html", campaign=campaign,
                            preview=letter_preview(campaign, form, lookup))
 

@@ -1,0 +1,68 @@
+"""Account forms: the seed's words, French messages."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from blueprints.forms import REQUIRED, IdentityForm, checked_email, strip
+
+PASSWORD_HINT = "Au moins 10 caractères ; évitez les mots de passe courants."
+
+
+def normalised_email(form, field):
+    field.data = checked_email(field.data)
+
+
+class LoginForm(FlaskForm):
+    """Connexion: Adresse électronique, Mot de passe, Rester connecté-e."""
+
+    email = StringField("Adresse électronique", filters=[strip],
+                        validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), Length(max=200)])
+    remember = BooleanField("Rester connecté-e")
+    next = HiddenField()
+
+
+class RegisterForm(IdentityForm):
+    """Inscription: the signing details, and a password."""
+
+    password = PasswordField("Mot de passe", description=PASSWORD_HINT,
+                             validators=[DataRequired(REQUIRED), Length(max=200)])
+    password_again = PasswordField("Mot de passe, encore", validators=[
+        DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe diffèrent.")])
+
+
+class ProfileForm(IdentityForm):
+    """Mon profil: the details used to sign in one click."""
+
+    email = None  # changed through its own, verified, form
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIRED)])
+    new_password = PasswordField("Nouveau mot de passe", description=PASSWORD_HINT,
+                                 validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class EmailChangeForm(FlaskForm):
+    new_email = StringField("Nouvelle adresse électronique", filters=[strip],
+                            validators=[DataRequired(REQUIRED), Length(max=254), normalised_email])
+    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
+
+
+class ForgottenPasswordForm(FlaskForm):
+    email = StringField("Adresse électronique", filters=[strip],
+                        validators=[DataRequired(REQUIRED), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("Nouveau mot de passe", description=PASSWORD_HINT,
+                             validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
+    confirm = BooleanField("Je comprends que mon compte et mes données seront effacés")
+
+    def validate_confirm(self, field):
+        if not field.data:
+            raise ValidationError("Cochez la case pour confirmer.")

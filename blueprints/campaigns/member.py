@@ -1,0 +1,56 @@
+"""Members on a campaign page: log in without leaving it, then sign in one click."""
+from flask import flash, make_response, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from blueprints.accounts.forms import LoginForm
+from blueprints.accounts.routes import account_limit, attempt_login, login_limit, submitted_address
+from blueprints.campaigns import bp
+from blueprints.campaigns.pages import KINDS, get_campaign, member_form, sign_area, sign_rate_limit
+from blueprints.rendering import page_or_fragment, wants_fragment
+from extensions import limiter
+from services import signing
+
+
+@bp.post(f"/{KINDS}/<slug>/connexion")
+@limiter.limit(login_limit)
+@limiter.limit(account_limit, key_func=submitted_address)
+def login(kind, slug):
+    """J'ai un compte: log in inline; the signing side becomes the one-click form."""
+    campaign = get_campaign(kind, slug)
+    form = LoginForm()
+    if not (form.validate_on_submit() and attempt_login(form)):
+        if wants_fragment():
+            return render_template("accounts/_partials/_login_form.html", form=form,
+                                   form_id="connexion-campagne",
+                                   action=url_for(".login", kind=kind, slug=slug)), 422
+        return render_template("campaigns/campaign.html",
+                               **sign_area(campaign, login_form=form)), 422
+    if not wants_fragment():
+        return redirect(url_for(".show", kind=kind, slug=slug, _anchor="signer"), code=303)
+    response = make_response(render_template("campaigns/_partials/_sign_area_swap.html",
+                                             **sign_area(campaign)))
+    response.headers["HX-Retarget"] = "#sign-area"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@bp.post(f"/{KINDS}/<slug>/signer-en-un-clic")
+@login_required
+@limiter.limit(sign_rate_limit)
+def sign_member(kind, slug):
+    """Je signe en un clic: the member's participation counts at once."""
+    campaign = get_campaign(kind, slug)
+    form = member_form(campaign)
+    if not campaign.is_open() or not form.validate_on_submit():
+        status = 409 if not campaign.is_open() else 422
+        return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_member.html",
+                                status=status, **sign_area(campaign, member_form=form))
+    signing.sign_as_member(campaign, current_user, form.letter(), form.elus.data or [],
+                           hide_identity=form.hide_identity.data, newsletter=form.newsletter.data)
+    if not wants_fragment():
+        flash("Merci, votre participation est enregistrée.", "success")
+        return redirect(url_for(".show", kind=kind, slug=slug), code=303)
+    response = make_response(render_template("campaigns/_partials/_sign_member_done.html",
+                                             **sign_area(get_campaign(kind, slug))))
+    response.vary.add("HX-Request")
+    return response

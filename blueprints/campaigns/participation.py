@@ -1,0 +1,49 @@
+"""A signer without an account manages their participation from the emailed link."""
+from flask import flash, redirect, render_template, url_for
+
+from blueprints.campaigns import bp
+from blueprints.forms import EmptyForm
+from services import signing
+
+
+def _bad_link():
+    return render_template("errors/error.html", title="Lien invalide",
+                           message="Ce lien ne correspond à aucune participation."), 404
+
+
+@bp.get("/participation/<token>")
+def participation(token):
+    """See one's participation, hide one's name, or withdraw it."""
+    try:
+        signature = signing.signature_for_manage_token(token)
+    except (signing.InvalidToken, signing.ExpiredToken):
+        return _bad_link()
+    return render_template("campaigns/participation.html", signature=signature,
+                           campaign=signature.campaign, token=token, form=EmptyForm())
+
+
+@bp.post("/participation/<token>/masquer")
+def hide(token):
+    """Show or hide one's name and town on the site."""
+    try:
+        signature = signing.signature_for_manage_token(token)
+        signing.set_identity_hidden(token, not signature.hide_identity)
+    except (signing.InvalidToken, signing.ExpiredToken):
+        return _bad_link()
+    flash("Votre choix d'affichage est enregistré.", "success")
+    return redirect(url_for(".participation", token=token), code=303)
+
+
+@bp.post("/participation/<token>/retirer")
+def withdraw(token):
+    """Withdraw one's participation while the campaign is open."""
+    try:
+        campaign = signing.withdraw(token)
+    except (signing.InvalidToken, signing.ExpiredToken):
+        return _bad_link()
+    except signing.CampaignClosed:
+        return render_template("errors/error.html", title="Campagne close",
+                               message="La campagne est close : les participations ne peuvent "
+                                       "plus être retirées."), 409
+    flash("Votre participation est retirée.", "success")
+    return redirect(url_for(".show", kind=campaign.kind, slug=campaign.slug), code=303)

@@ -1,0 +1,268 @@
+"""Members' accounts: registration, verification, login, passwords, email, their data.
+
+No answer of this module tells a caller whether an address has an account:
+where that matters, only an email to that address says so.
+"""
+import secrets
+from dataclasses import dataclass
+
+from models import OutboxMessage, Signature, User, utcnow, write_transaction
+from services import messages, passwords
+from services.signing import email_key
+from services.tokens import ExpiredToken, InvalidToken, make_token, read_token
+
+VERIFY_PURPOSE = "verify-account"
+RESET_PURPOSE = "reset-password"
+EMAIL_CHANGE_PURPOSE = "change-email"
+RESET_MAX_AGE = 3600
+VERIFY_MAX_AGE = 3 * 24 * 3600
+
+PROFILE_FIELDS = ("last_name", "first_name", "postal_code", "city", "country",
+                  "profession", "address")
+
+
+class AccountError(Exception):
+    """A refusal to show the member, in French."""
+
+
+@dataclass
+class Profile:
+    last_name: str
+    first_name: str
+    postal_code: str
+    city: str
+    country: str
+    profession: str = ""
+    address: str = ""
+
+
+def new_session_token():
+    return secrets.token_hex(16)
+
+
+# Registration and verification ------------------------------------------------
+
+def register(email, password, profile):
+    """Create an unverified account and mail its verification link.
+
+    An address that already has an account gets an email saying so instead,
+    and the caller cannot tell the difference.
+    """
+    problem = passwords.password_problem(password, email)
+    if problem:
+        raise AccountError(problem)
+    password_hash = passwords.hash_password(password)
+    with write_transaction():
+        existing = User.get_or_none(User.email_key == email_key(email))
+        if existing is not None:
+            messages.queue_account_exists_notice(existing, _reset_url(existing))
+            return
+        user = User.create(email=email, email_key=email_key(email), password_hash=password_hash,
+                           session_token=new_session_token(), **vars(profile))
+        messages.queue_account_verification(user, _verify_url(user))
+
+
+def _verify_url(user):
+    return messages.absolute_url("/compte/verifier/" + make_token(VERIFY_PURPOSE, user.id))
+
+
+def verify_account(token):
+    """Mark the address verified; the account can be used from now on."""
+    user_id = read_token(VERIFY_PURPOSE, token, VERIFY_MAX_AGE)
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise InvalidToken()
+    if user.email_verified_at is None:
+        User.update(email_verified_at=utcnow()).where(User.id == user.id).execute()
+        user.email_verified_at = utcnow()
+    return user
+
+
+def create_verified_user(email, password, role=User.MEMBER):
+    """For the CLI: an account usable at once, with the given role."""
+    if role not in User.ROLES:
+        raise AccountError(f"Rôle inconnu : {role}")
+    problem = passwords.password_problem(password, email)
+    if problem:
+        raise AccountError(problem)
+    with write_transaction():
+        if User.select().where(User.email_key == email_key(email)).exists():
+            raise AccountError("Un compte existe déjà pour cette adresse.")
+        return User.create(email=email, email_key=email_key(email), role=role,
+                           password_hash=passwords.hash_password(password),
+                           session_token=new_session_token(), email_verified_at=utcnow())
+
+
+# Login ------------------------------------------------------------------
+
+def authenticate(email, password):
+    """The verified account these credentials open, or None (same cost either way).
+
+    A right password on an unverified account mails a fresh verification link
+    and raises, since only the owner of the password can learn that.
+    """
+    user = User.get_or_none(User.email_key == email_key(email or ""))
+    if not passwords.check_password(user.password_hash if user else None, password):
+        return None
+    if user.email_verified_at is None:
+        messages.queue_account_verification(user, _verify_url(user))
+        raise AccountError("Votre adresse n'est pas encore vérifiée : nous venons de vous "
+                           "renvoyer le lien de vérification.")
+    return user
+
+
+def user_for_session(session_id):
+    """The account a session or remember cookie names, if it is still valid."""
+    user_id, _, token = (session_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = User.get_or_none((User.id == int(user_id)) & (User.session_token == token))
+    return user if user is not None and user.is_active else None
+
+
+def end_all_sessions(user):
+    """Every session and remember cookie of this account stops working."""
+    user.session_token = new_session_token()
+    User.update(session_token=user.session_token).where(User.id == user.id).execute()
+
+
+# Passwords ----------------------------------------------------------------
+
+def request_password_reset(email):
+    """Mail a reset link if the address has an account; say nothing either way."""
+    user = User.get_or_none(User.email_key == email_key(email or ""))
+    if user is not None:
+        messages.queue_password_reset(user, _reset_url(user))
+
+
+def _reset_url(user):
+    # The hash's tail makes the link single-use: a new password changes it.
+    token = make_token(RESET_PURPOSE, {"u": user.id, "h": user.password_hash[-16:]})
+    return messages.absolute_url("/mot-de-passe/" + token)
+
+
+def user_for_reset(token):
+    data = read_token(RESET_PURPOSE, token, RESET_MAX_AGE)
+    user = User.get_or_none(User.id == data.get("u"))
+    if user is None or user.password_hash[-16:] != data.get("h"):
+        raise InvalidToken()
+    return user
+
+
+def reset_password(token, new_password):
+    user = user_for_reset(token)
+    _set_password(user, new_password)
+    if user.email_verified_at is None:  # the link proved the address
+        User.update(email_verified_at=utcnow()).where(User.id == user.id).execute()
+    return user
+
+
+def change_password(user, current_password, new_password):
+    if not passwords.check_password(user.password_hash, current_password):
+        raise AccountError("Le mot de passe actuel n'est pas le bon.")
+    _set_password(user, new_password)
+
+
+def _set_password(user, new_password):
+    problem = passwords.password_problem(new_password, user.email)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = passwords.hash_password(new_password)
+    user.session_token = new_session_token()
+    User.update(password_hash=user.password_hash, session_token=user.session_token).where(
+        User.id == user.id).execute()
+
+
+# Profile and email ----------------------------------------------------------
+
+def update_profile(user, profile):
+    User.update(**vars(profile)).where(User.id == user.id).execute()
+    for name, value in vars(profile).items():
+        setattr(user, name, value)
+
+
+def request_email_change(user, new_email, password):
+    """Mail a link to the new address; the change takes effect once it is followed."""
+    if not passwords.check_password(user.password_hash, password):
+        raise AccountError("Le mot de passe n'est pas le bon.")
+    User.update(pending_email=new_email).where(User.id == user.id).execute()
+    token = make_token(EMAIL_CHANGE_PURPOSE, {"u": user.id, "e": new_email})
+    messages.queue_email_change(user, new_email,
+                                messages.absolute_url("/compte/courriel/" + token))
+
+
+def confirm_email_change(token):
+    data = read_token(EMAIL_CHANGE_PURPOSE, token, VERIFY_MAX_AGE)
+    with write_transaction():
+        user = User.get_or_none(User.id == data.get("u"))
+        if user is None or user.pending_email != data.get("e"):
+            raise InvalidToken()
+        taken = User.select().where((User.email_key == email_key(user.pending_email))
+                                    & (User.id != user.id)).exists()
+        if taken:
+            raise AccountError("Cette adresse est déjà celle d'un autre compte.")
+        User.update(email=user.pending_email, email_key=email_key(user.pending_email),
+                    pending_email=None).where(User.id == user.id).execute()
+    return User.get_by_id(user.id)
+
+
+# The member's data: access and deletion ---------------------------------------
+
+def _own_signatures(user):
+    return Signature.select().where((Signature.user == user) | (Signature.email_key == user.email_key))
+
+
+def participations_of(user):
+    return list(_own_signatures(user).order_by(Signature.created_at.desc()))
+
+
+def export_data(user):
+    """Everything held about the member, as plain data for a JSON download."""
+    account = {name: getattr(user, name) for name in ("email", "role", *PROFILE_FIELDS)}
+    account["created_at"] = user.created_at.isoformat()
+    participations = [{
+        "campaign": signature.campaign.title,
+        "status": signature.status,
+        "signed_at": signature.created_at.isoformat(),
+        "confirmed_at": signature.confirmed_at.isoformat() if signature.confirmed_at else None,
+        "name": f"{signature.first_name} {signature.last_name}",
+        "postal_code": signature.postal_code,
+        "city": signature.city,
+        "hidden_on_site": signature.hide_identity,
+        "newsletter": signature.newsletter,
+        "letter_subject": signature.letter_subject,
+        "letter_body": signature.letter_body,
+        "copied_elus": signature.cc_names,
+    } for signature in _own_signatures(user)]
+    return {"account": account, "participations": participations}
+
+
+def delete_account(user, password):
+    """Erase the member: their participations stay counted, linked to nobody."""
+    if not passwords.check_password(user.password_hash, password):
+        raise AccountError("Le mot de passe n'est pas le bon.")
+    with write_transaction():
+        signature_ids = [signature.id for signature in _own_signatures(user)]
+        _forget_messages(user, signature_ids)
+        for signature_id in signature_ids:
+            _anonymise_signature(signature_id)
+        user.delete_instance()
+
+
+def _forget_messages(user, signature_ids):
+    addressed = (OutboxMessage.to_addrs.contains(user.email)
+                 | (OutboxMessage.reply_to == user.email))
+    if signature_ids:
+        addressed = addressed | OutboxMessage.signature.in_(signature_ids)
+    OutboxMessage.delete().where(addressed).execute()
+
+
+def _anonymise_signature(signature_id):
+    Signature.update(
+        user=None, email="", email_key=f"supprime-{signature_id}", last_name="", first_name="",
+        postal_code="", city="", profession="", address="", letter_body="", hide_identity=True,
+        newsletter=False, last_notice_at=None, confirm_nonce=secrets.token_hex(16),
+    ).where(Signature.id == signature_id).execute()
+
+
+__all__ = ["AccountError", "ExpiredToken", "InvalidToken", "Profile"]

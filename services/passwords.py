@@ -1,0 +1,53 @@
+"""Password rules and hashing (Argon2id, memory-hard)."""
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+MIN_LENGTH = 10
+# zxcvbn's list of the 30,000 most used passwords, plus a few the French favour.
+COMMON = set(FREQUENCY_LISTS["passwords"]) | {
+    "azertyuiop", "azertyuiop1", "motdepasse", "motdepasse1", "motdepasse123",
+    "1234567890a", "bonjour123", "soleil1234", "marseille13", "doudou1234",
+    "chocolat12", "loulou1234", "nicolas123", "jetaime123", "coucou1234",
+}
+
+
+def password_problem(password, email=""):
+    """What is wrong with a new password, in French, or None."""
+    if len(password or "") < MIN_LENGTH:
+        return f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères."
+    if len(password) > 200:
+        return "Le mot de passe ne peut pas dépasser 200 caractères."
+    lowered = password.lower()
+    if lowered in COMMON or lowered == (email or "").lower() or len(set(password)) < 4:
+        return "Ce mot de passe est trop courant ou trop simple : choisissez-en un autre."
+    return None
+
+
+def _hasher():
+    config = current_app.config
+    return PasswordHasher(time_cost=config.get("ARGON2_TIME_COST", 3),
+                          memory_cost=config.get("ARGON2_MEMORY_KIB", 65536),
+                          parallelism=config.get("ARGON2_PARALLELISM", 2))
+
+
+def hash_password(password):
+    return _hasher().hash(password)
+
+
+# Checking a password against this hash costs the same as against a real one,
+# so that an unknown address answers in the same time as a known one.
+def _decoy_hash():
+    config = current_app.extensions.setdefault("interpelle", {})
+    if "decoy_hash" not in config:
+        config["decoy_hash"] = hash_password("decoy password that matches nothing")
+    return config["decoy_hash"]
+
+
+def check_password(password_hash, password):
+    """True when the password matches; a missing hash still costs one verification."""
+    try:
+        return _hasher().verify(password_hash or _decoy_hash(), password or "") and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
