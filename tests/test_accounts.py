@@ -266,7 +266,8 @@ def test_inline_login_on_a_campaign_page_swaps_in_the_one_click_form(app, htmx, 
     make_member(app)
     token = csrf_token(htmx, DEMO_CYBERACTION)
     response = htmx.post(f"{DEMO_CYBERACTION}/connexion", data={
-        "csrf_token": token, "email": "membre@example.net", "password": MEMBER_PASSWORD})
+        "connexion-csrf_token": token, "connexion-email": "membre@example.net",
+        "connexion-password": MEMBER_PASSWORD})
     html = response.get_data(as_text=True)
     assert response.headers["HX-Retarget"] == "#sign-area"
     assert "Je signe en un clic" in html and "Mon profil" in html
@@ -277,8 +278,8 @@ def test_inline_login_on_a_campaign_page_swaps_in_the_one_click_form(app, htmx, 
 
 def test_inline_login_failure_keeps_the_page_and_says_why(app, htmx, database):
     response = htmx.post(f"{DEMO_CYBERACTION}/connexion", data={
-        "csrf_token": csrf_token(htmx, DEMO_CYBERACTION), "email": "x@example.net",
-        "password": "mauvais mot de passe"})
+        "connexion-csrf_token": csrf_token(htmx, DEMO_CYBERACTION),
+        "connexion-email": "x@example.net", "connexion-password": "mauvais mot de passe"})
     assert response.status_code == 422
     assert "Adresse électronique ou mot de passe incorrect." in response.get_data(as_text=True)
 

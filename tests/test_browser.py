@@ -8,7 +8,7 @@ import re
 import pytest
 
 from browser_support import chromium, expect, live_demo_server, new_page, screenshot
-from conftest import DEMO_CYBERACTION
+from conftest import DEMO_CYBERACTION, MEMBER_PASSWORD, make_member
 from models import OutboxMessage, Signature
 
 pytestmark = pytest.mark.browser
@@ -214,3 +214,32 @@ def test_postal_code_commune_edit_letter_and_copy_depute(page, live_server):
     signature = Signature.get()
     assert signature.letter_subject == "Gardez nos données en Europe"
     assert signature.cc_addrs == "camille.fictif@example.org"
+
+
+def test_member_logs_in_inline_signs_in_one_click_then_logs_out(page, live_server):
+    """Issue 4 end to end: J'ai un compte on the campaign page, one click, the counter moves."""
+    make_member(live_server.app)
+    url = live_server.url + DEMO_CYBERACTION
+    page.goto(url)
+    mark_window(page)
+    page.get_by_text("J'ai un compte").click()
+    login = page.locator("#connexion-campagne")
+    login.get_by_label(re.compile(r"^Adresse électronique")).fill("membre@example.net")
+    login.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
+    login.get_by_role("button", name="Connexion").click()
+
+    one_click = page.get_by_role("button", name="Je signe en un clic")
+    expect(one_click).to_be_visible()
+    expect(page.get_by_role("link", name="Mon profil")).to_be_visible()
+    expect(page.locator("#signer")).to_contain_text("Camille Martin")
+    screenshot(page, "7-member")
+    one_click.click()
+
+    expect(page.locator("#signer")).to_contain_text("votre participation est enregistrée")
+    expect(page.locator(".counter").first).to_have_text(ONE_PARTICIPATION)
+    assert_not_reloaded(page, url)
+
+    page.get_by_role("button", name="Déconnexion").click()
+    expect(page.get_by_role("link", name="Connexion")).to_be_visible()
+    page.goto(live_server.url + "/compte")
+    expect(page).to_have_url(re.compile(r"/connexion"))

@@ -100,3 +100,12 @@ def test_dev_mailbox_shows_kept_mail_with_a_clickable_link(dev_client):
     assert "Confirmez votre participation" in inbox
     message = dev_client.get("/dev/courriels/1").get_data(as_text=True)
     assert '<a href="http://interpelle.test/confirmer/' in message
+
+
+def test_campaign_page_ids_are_unique_so_every_label_finds_its_field(client, database):
+    import re
+    html = client.get(DEMO_CYBERACTION).get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for target in re.findall(r'<label for="([^"]+)"', html):
+        assert target in ids, target

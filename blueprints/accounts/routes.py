@@ -36,7 +36,8 @@ def mail_limit():
 
 def submitted_address():
     """Limits per account key on the address typed, known or not: nothing to enumerate."""
-    return "account:" + email_key(request.form.get("email", ""))
+    typed = request.form.get("email") or request.form.get("connexion-email", "")
+    return "account:" + email_key(typed)
 
 
 def attempt_login(form):

@@ -2,10 +2,11 @@
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from blueprints.accounts.forms import LoginForm
 from blueprints.accounts.routes import account_limit, attempt_login, login_limit, submitted_address
 from blueprints.campaigns import bp
-from blueprints.campaigns.pages import KINDS, get_campaign, member_form, sign_area, sign_rate_limit
+from blueprints.campaigns.pages import (
+    KINDS, get_campaign, inline_login_form, member_form, sign_area, sign_rate_limit,
+)
 from blueprints.rendering import page_or_fragment, wants_fragment
 from extensions import limiter
 from services import signing
@@ -17,7 +18,7 @@ from services import signing
 def login(kind, slug):
     """J'ai un compte: log in inline; the signing side becomes the one-click form."""
     campaign = get_campaign(kind, slug)
-    form = LoginForm()
+    form = inline_login_form()
     if not (form.validate_on_submit() and attempt_login(form)):
         if wants_fragment():
             return render_template("accounts/_partials/_login_form.html", form=form,

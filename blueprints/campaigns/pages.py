@@ -25,6 +25,11 @@ def signature_form(campaign):
     return SignatureForm(letter_subject=campaign.letter_subject, letter_body=campaign.letter_body)
 
 
+def inline_login_form():
+    """J'ai un compte, beside the signing form: its own prefix keeps the page's ids unique."""
+    return LoginForm(prefix="connexion")
+
+
 def member_form(campaign):
     return MemberSignatureForm(letter_subject=campaign.letter_subject,
                                letter_body=campaign.letter_body)
@@ -47,7 +52,7 @@ def sign_area(campaign, **forms):
         form = forms["member_form"]
     else:
         forms.setdefault("form", signature_form(campaign))
-        forms.setdefault("login_form", LoginForm())
+        forms.setdefault("login_form", inline_login_form())
         form = forms["form"]
         lookup = elus_lookup(campaign, form.postal_code.data, form.city.data, form.country.data)
         own = None
