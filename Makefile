@@ -37,6 +37,7 @@ db: install .env
 run: db
 	@echo "Interpelle on http://$(HOST):$(PORT) (mail kept at /dev/courriels unless MAIL_SERVER is set)"
 	@trap 'kill 0' INT TERM EXIT; \
+	  export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
 	  $(FLASK) worker & \
 	  $(FLASK) --debug run --host $(HOST) --port $(PORT)
 

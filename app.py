@@ -8,9 +8,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
 import config as settings
-from blueprints import accounts, campaigns, devmail, elus, errors, filters, system
+from blueprints import (
+    accounts, campaigns, comments, devmail, elus, errors, filters, moderation, system,
+)
 from extensions import csrf, limiter, login_manager, mail
-from models import db, open_database
+from models import db, is_sqlite, open_database
 from services.accounts import user_for_session
 
 CONTENT_SECURITY_POLICY = (
@@ -39,6 +41,8 @@ def create_app(config=None):
     errors.register(app)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(comments.bp)
+    app.register_blueprint(moderation.bp)
     app.register_blueprint(elus.bp)
     app.register_blueprint(system.bp)
     if app.config["DEV_MAILBOX"]:
@@ -83,7 +87,9 @@ def _init_database(app):
 
     @app.teardown_request
     def _close(exc):
-        if not db.is_closed():
+        # A SQLite connection is kept by its worker (opening one costs more than most
+        # requests); a pooled PostgreSQL connection goes back to the pool.
+        if not db.is_closed() and not is_sqlite():
             db.close()
 
 

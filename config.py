@@ -49,9 +49,13 @@ def from_environment(instance_path):
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "ACCOUNT_RATE_LIMIT": os.environ.get("ACCOUNT_RATE_LIMIT", "20 per hour"),
         "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get("ACCOUNT_MAIL_RATE_LIMIT", "5 per hour"),
+        # Per member (keyed on the account, not the address of origin).
+        "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "5 per minute;30 per hour"),
+        "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "10 per minute;50 per day"),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "CONFIRMATION_MAX_AGE": env_int("CONFIRMATION_MAX_AGE", 7 * 24 * 3600),
         "COUNTER_CACHE_SECONDS": env_int("COUNTER_CACHE_SECONDS", 5),
+        "PAGE_CACHE_SECONDS": env_int("PAGE_CACHE_SECONDS", 5),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -24,6 +24,7 @@ def open_database(url):
             "synchronous": "normal",
             "foreign_keys": 1,
             "busy_timeout": 10000,
+            "cache_size": -32000,  # 32 MB per connection
         }, check_same_thread=False, timeout=10, returning_clause=True)
     if url.startswith(("postgres://", "postgresql://")):
         url = "psycopg3+pool://" + url.split("://", 1)[1]
@@ -73,10 +74,16 @@ class Campaign(BaseModel):
     closes_at = DateTimeField(null=True)
     closed_at = DateTimeField(null=True)
     signature_count = IntegerField(default=0)
+    # Moves whenever what the page shows changes (comments, edits): cached pages then expire.
+    content_version = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("kind", "slug"), True),)
+
+    @classmethod
+    def content_changed(cls, campaign_id):
+        cls.update(content_version=cls.content_version + 1).where(cls.id == campaign_id).execute()
 
     @property
     def is_cyberaction(self):
@@ -87,8 +94,15 @@ class Campaign(BaseModel):
         return self.KINDS.get(self.kind, self.kind)
 
     @property
+    def target_list(self):
+        """The targets in their order, read once per campaign object."""
+        if not hasattr(self, "_target_list"):
+            self._target_list = list(self.targets.order_by(Target.position, Target.id))
+        return self._target_list
+
+    @property
     def recipients_label(self):
-        return " | ".join(target.name for target in self.targets)
+        return " | ".join(target.name for target in self.target_list)
 
     @property
     def tag_list(self):
@@ -150,6 +164,8 @@ class User(BaseModel):
     profession = CharField(max_length=100, default="")
     address = CharField(max_length=200, default="")
     created_at = DateTimeField(default=utcnow)
+    # Cleared by a moderator: the member can still read, sign and report, but not comment.
+    can_comment = BooleanField(default=True)
 
     is_authenticated = True
     is_anonymous = False
@@ -212,6 +228,68 @@ class Signature(BaseModel):
     @property
     def display_name(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class Comment(BaseModel):
+    """A member's comment under a campaign; a hidden one stays for the moderators.
+
+    The author's name is never stored here: it is read from the account, so a
+    deleted account (author set to NULL) leaves the text and no personal data.
+    """
+
+    campaign = ForeignKeyField(Campaign, backref="comments", on_delete="CASCADE")
+    author = ForeignKeyField(User, null=True, backref="comments", on_delete="SET NULL")
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+    hidden_at = DateTimeField(null=True)
+    hidden_by = ForeignKeyField(User, null=True, backref="hidden_comments", on_delete="SET NULL")
+    hidden_reason = TextField(default="")
+
+    class Meta:
+        indexes = ((("campaign", "hidden_at", "id"), False),)
+
+    @property
+    def is_hidden(self):
+        return self.hidden_at is not None
+
+
+class CommentReport(BaseModel):
+    """A member's *Signaler* on a comment, open until a moderator acts on the comment."""
+
+    comment = ForeignKeyField(Comment, backref="reports", on_delete="CASCADE")
+    reporter = ForeignKeyField(User, null=True, backref="reports", on_delete="SET NULL")
+    reason = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    resolved_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("comment", "reporter"), True), (("resolved_at",), False))
+
+
+class ModerationAction(BaseModel):
+    """The audit log: who did what to which comment or member, when and why."""
+
+    HIDE = "hide"
+    RESTORE = "restore"
+    DISMISS = "dismiss"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+    LABELS = {HIDE: "Masquage", RESTORE: "Rétablissement", DISMISS: "Signalements classés",
+              BLOCK: "Commentaires interdits", UNBLOCK: "Commentaires autorisés"}
+
+    moderator = ForeignKeyField(User, null=True, backref="moderation_actions",
+                                on_delete="SET NULL")
+    action = CharField(max_length=12)
+    comment = ForeignKeyField(Comment, null=True, backref="moderation_actions",
+                              on_delete="SET NULL")
+    member = ForeignKeyField(User, null=True, backref="moderation_received",
+                             on_delete="SET NULL")
+    reason = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def label(self):
+        return self.LABELS.get(self.action, self.action)
 
 
 class Commune(BaseModel):
@@ -313,7 +391,8 @@ def split_addresses(joined):
     return [addr for addr in joined.split(",") if addr]
 
 
-ALL_MODELS = [Campaign, Target, User, Signature, OutboxMessage, Commune, CommuneCirconscription, Elu]
+ALL_MODELS = [Campaign, Target, User, Signature, Comment, CommentReport, ModerationAction,
+              OutboxMessage, Commune, CommuneCirconscription, Elu]
 
 
 def create_tables():

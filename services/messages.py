@@ -25,21 +25,34 @@ def campaign_url(campaign):
     return absolute_url(f"/{campaign.kind}/{campaign.slug}")
 
 
-def _queue(category, template, to, subject, signature=None, **fields):
+def save(message_fields, signature_id=None):
+    """Write a message built beforehand to the outbox (inside the caller's transaction)."""
+    return OutboxMessage.insert(signature=signature_id, **message_fields).execute()
+
+
+def _build(category, template, to, subject, signature=None, **fields):
     context = {"site_name": current_app.config["SITE_NAME"], "signature": signature, **fields}
-    return OutboxMessage.create(
-        category=category,
-        signature=signature,
-        to_addrs=",".join(to),
-        subject=subject,
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
-    )
+    return {
+        "category": category,
+        "to_addrs": ",".join(to),
+        "subject": subject,
+        "body_text": render_template(f"email/{template}.txt", **context),
+        "body_html": render_template(f"email/{template}.html", **context),
+    }
+
+
+def _queue(category, template, to, subject, signature=None, **fields):
+    message = _build(category, template, to, subject, signature=signature, **fields)
+    return save(message, signature.id if signature is not None else None)
 
 
 def queue_confirmation_request(signature, campaign, reminder=False):
+    return save(confirmation_request(signature, campaign, reminder), signature.id)
+
+
+def confirmation_request(signature, campaign, reminder=False):
     """Ask the signer to confirm: double opt-in (again, on a second attempt)."""
-    return _queue(
+    return _build(
         "confirmation", "confirm_signature", [signature.email],
         f"Confirmez votre participation : {campaign.title}",
         signature=signature, campaign=campaign,
@@ -60,18 +73,20 @@ def queue_already_signed_notice(signature, campaign):
 
 
 def queue_letter(signature, campaign):
+    return save(letter(signature, campaign), signature.id)
+
+
+def letter(signature, campaign):
     """The participant's letter to the campaign's targets, answerable to them."""
-    targets = [target.email for target in campaign.targets.order_by("position")]
-    return OutboxMessage.create(
-        category="letter",
-        signature=signature,
-        sender_name=letters.sender_name(signature, current_app.config["SITE_NAME"]),
-        reply_to=signature.email,
-        to_addrs=",".join(targets),
-        cc_addrs=signature.cc_addrs,
-        subject=signature.letter_subject,
-        body_text=letters.letter_text(signature),
-    )
+    return {
+        "category": "letter",
+        "sender_name": letters.sender_name(signature, current_app.config["SITE_NAME"]),
+        "reply_to": signature.email,
+        "to_addrs": ",".join(target.email for target in campaign.target_list),
+        "cc_addrs": signature.cc_addrs,
+        "subject": signature.letter_subject,
+        "body_text": letters.letter_text(signature),
+    }
 
 
 def queue_account_verification(user, verify_url):

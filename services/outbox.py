@@ -166,11 +166,16 @@ def _describe(error):
     return f"{type(error).__name__}: {error}"[:1000]
 
 
+def _still_ours(message):
+    """A worker that overran its lease must not overwrite what the next claimer did."""
+    return (OutboxMessage.id == message.id) & (OutboxMessage.claimed_by == message.claimed_by)
+
+
 def _mark_sent(message):
     OutboxMessage.update(
         status=OutboxMessage.SENT, sent_at=utcnow(), attempts=OutboxMessage.attempts + 1,
         claimed_by=None, claimed_until=None, last_error="",
-    ).where(OutboxMessage.id == message.id).execute()
+    ).where(_still_ours(message)).execute()
 
 
 def _retry_later(message, now, error):
@@ -182,7 +187,7 @@ def _retry_later(message, now, error):
     OutboxMessage.update(
         status=OutboxMessage.PENDING, attempts=attempts, last_error=error,
         next_attempt_at=now + retry_delay(attempts), claimed_by=None, claimed_until=None,
-    ).where(OutboxMessage.id == message.id).execute()
+    ).where(_still_ours(message)).execute()
 
 
 def _give_up(message, error):
@@ -190,4 +195,4 @@ def _give_up(message, error):
     OutboxMessage.update(
         status=OutboxMessage.FAILED, attempts=message.attempts + 1, last_error=error,
         claimed_by=None, claimed_until=None,
-    ).where(OutboxMessage.id == message.id).execute()
+    ).where(_still_ours(message)).execute()

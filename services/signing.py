@@ -56,13 +56,14 @@ def sign(campaign, details, requested_elu_ids=()):
     if not campaign.is_open():
         raise CampaignClosed()
     details = letter_for(campaign, details)
-    cc = copied_elus(campaign, details, requested_elu_ids)
+    signature = _pending_signature(campaign, details, copied_elus(campaign, details, requested_elu_ids))
+    # Rendered before the write lock is taken: the lock is held for the inserts only.
+    confirmation = messages.confirmation_request(signature, campaign)
     with write_transaction():
-        signature = _insert_pending(campaign, details, cc)
-        if signature is not None:
-            messages.queue_confirmation_request(signature, campaign)
+        if _insert(signature):
+            messages.save(confirmation, signature.id)
             return
-        existing = Signature.get(campaign=campaign, email_key=email_key(details.email))
+        existing = Signature.get(campaign=campaign, email_key=signature.email_key)
         if _claim_notice_slot(existing):
             _queue_second_attempt_mail(existing, campaign)
 
@@ -83,22 +84,29 @@ def copied_elus(campaign, details, requested_elu_ids):
     return elus.chosen_elus(details.postal_code, details.city, requested_elu_ids)
 
 
-def _insert_pending(campaign, details, cc):
-    """Insert the participation; None when the address already took part."""
-    fields = dict(
-        campaign=campaign.id,
+def _pending_signature(campaign, details, cc):
+    """The participation as it will be stored, not saved yet."""
+    return Signature(
+        campaign=campaign,
         email_key=email_key(details.email),
         confirm_nonce=secrets.token_hex(16),
         cc_addrs=",".join(elu.email for elu in cc),
         cc_names=", ".join(elu.display_name for elu in cc),
         **vars(details),
     )
+
+
+def _insert(signature):
+    """Insert the participation; False when the address already took part here."""
+    fields = {name: getattr(signature, name) for name in Signature._meta.fields
+              if name != "id" and getattr(signature, name) is not None}
+    fields["campaign"] = signature.campaign_id
+    fields.pop("user", None)
     query = Signature.insert(**fields).on_conflict_ignore().returning(Signature.id)
     inserted = list(query.tuples().execute())
-    if not inserted:
-        return None
-    fields.pop("campaign")
-    return Signature(id=inserted[0][0], campaign=campaign, **fields)
+    if inserted:
+        signature.id = inserted[0][0]
+    return bool(inserted)
 
 
 def _claim_notice_slot(signature):
@@ -138,8 +146,9 @@ def sign_as_member(campaign, user, letter, requested_elu_ids=(), hide_identity=F
         city=user.city, country=user.country, profession=user.profession, address=user.address,
         **letter))
     cc = copied_elus(campaign, details, requested_elu_ids)
+    pending = _pending_signature(campaign, details, cc)
     with write_transaction():
-        signature = _insert_pending(campaign, details, cc)
+        signature = pending if _insert(pending) else None
         if signature is None:
             signature = member_signature(campaign, user)
             if signature.status == Signature.CONFIRMED:
@@ -216,22 +225,25 @@ def signature_for_token(token):
 
 
 def confirm(token):
-    """Confirm a participation: one transaction moves status, counter and letter.
+    """Confirm a participation: status, counter and letter move in one transaction.
 
-    Confirming twice is harmless: the second time changes nothing.
+    Everything that only reads (the link, the rows, the letter's text) is done
+    before the write lock. Confirming twice is harmless: the second time
+    changes nothing.
     """
+    signature = signature_for_token(token)
+    campaign = signature.campaign
+    if signature.status == Signature.CONFIRMED:
+        return Confirmation(signature, campaign, newly_confirmed=False)
+    if not campaign.is_open():
+        raise CampaignClosed()
+    letter = messages.letter(signature, campaign) if campaign.is_cyberaction else None
     with write_transaction():
-        signature = signature_for_token(token)
-        campaign = signature.campaign
-        if signature.status == Signature.CONFIRMED:
-            return Confirmation(signature, campaign, newly_confirmed=False)
-        if not campaign.is_open():
-            raise CampaignClosed()
         if not _mark_confirmed(signature):
             # A concurrent press of the same button won the race.
             return Confirmation(signature, campaign, newly_confirmed=False)
-        if campaign.is_cyberaction:
-            messages.queue_letter(signature, campaign)
+        if letter is not None:
+            messages.save(letter, signature.id)
     # Read the counter again: it now includes this participation, and any other.
     return Confirmation(signature, Campaign.get_by_id(campaign.id), newly_confirmed=True)
 

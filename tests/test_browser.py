@@ -243,3 +243,69 @@ def test_member_logs_in_inline_signs_in_one_click_then_logs_out(page, live_serve
     expect(page.get_by_role("link", name="Connexion")).to_be_visible()
     page.goto(live_server.url + "/compte")
     expect(page).to_have_url(re.compile(r"/connexion"))
+
+
+def test_member_comments_moderator_hides_in_place_then_restores(browser, page, live_server):
+    """Issue 5 end to end: a comment appears without reload, a moderator hides it in place,
+    the public no longer sees it, the moderator restores it."""
+    make_member(live_server.app)
+    make_member(live_server.app, email="moderatrice@example.net", role="moderator",
+                first_name="Mona", last_name="Dératrice")
+    url = live_server.url + DEMO_CYBERACTION
+
+    def log_in_as(tab, email):
+        tab.goto(live_server.url + "/connexion")
+        tab.get_by_label(re.compile(r"^Adresse électronique")).fill(email)
+        tab.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
+        tab.get_by_role("button", name="Connexion").click()
+        expect(tab.get_by_role("link", name="Mon profil")).to_be_visible()
+        tab.goto(url)
+
+    log_in_as(page, "membre@example.net")
+    mark_window(page)
+    page.get_by_label(re.compile(r"^Votre commentaire")).fill(
+        "Bravo pour cette campagne.\nDétails : https://exemple.org/source")
+    page.get_by_role("button", name="Publier").click()
+    comment = page.locator("#commentaires-liste > li.comment").first
+    expect(comment).to_contain_text("Bravo pour cette campagne.")
+    expect(comment).to_contain_text("Camille M.")
+    expect(comment.get_by_role("link", name="https://exemple.org/source")).to_have_attribute(
+        "rel", "nofollow ugc noopener")
+    expect(page.locator("#commentaires-compte")).to_have_text(
+        re.compile(r"^\s*1\s+commentaire\s*$"))
+    expect(page.get_by_label(re.compile(r"^Votre commentaire"))).to_have_value("")
+    assert_not_reloaded(page, url)
+    page.locator("#commentaires").scroll_into_view_if_needed()
+    screenshot(page, "8-comments-member")
+
+    moderator = new_page(browser)
+    log_in_as(moderator, "moderatrice@example.net")
+    mark_window(moderator)
+    item = moderator.locator("#commentaires-liste > li.comment").first
+    item.get_by_text("Masquer", exact=True).click()
+    item.get_by_label(re.compile(r"^Raison du masquage")).fill("Hors sujet")
+    item.get_by_role("button", name="Masquer le commentaire").click()
+    hidden = moderator.locator("#commentaires-liste > li.comment-hidden")
+    expect(hidden).to_contain_text("Masqué par Mona D.")
+    expect(hidden).to_contain_text("Hors sujet")
+    expect(hidden).to_contain_text("Bravo pour cette campagne.")
+    expect(moderator.locator("#commentaires-compte")).to_contain_text("Aucun commentaire")
+    assert_not_reloaded(moderator, url)
+    screenshot(moderator, "9-comments-moderator")
+
+    public = new_page(browser)
+    public.goto(url)
+    expect(public.locator("#commentaires-compte")).to_contain_text("Aucun commentaire")
+    expect(public.locator("#commentaires")).not_to_contain_text("Bravo pour cette campagne.")
+    expect(public.locator("#commentaires")).to_contain_text(
+        "Vous devez posséder un compte pour pouvoir poster un commentaire")
+
+    hidden.get_by_role("button", name="Rétablir").click()
+    restored = moderator.locator("#commentaires-liste > li.comment").first
+    expect(restored).not_to_have_class(re.compile("comment-hidden"))
+    expect(moderator.locator("#commentaires-compte")).to_contain_text("1 commentaire")
+    assert_not_reloaded(moderator, url)
+    public.reload()
+    expect(public.locator("#commentaires")).to_contain_text("Bravo pour cette campagne.")
+    moderator.context.close()
+    public.context.close()

@@ -48,6 +48,7 @@ def test_unknown_postal_code_copies_nobody_and_still_signs(htmx, database):
 
 def test_locked_letter_ignores_the_signers_edits(htmx, database):
     Campaign.update(letter_locked=True).execute()
+    Campaign.content_changed(campaign_at(DEMO_CYBERACTION).id)
     sign_with_letter(htmx)
     campaign = campaign_at(DEMO_CYBERACTION)
     assert Signature.get().letter_subject == campaign.letter_subject

@@ -5,6 +5,7 @@ from flask_login import current_user
 from blueprints.accounts.forms import LoginForm
 from blueprints.campaigns import bp
 from blueprints.forms import EmptyForm, MemberSignatureForm, SignatureForm
+from blueprints.page_cache import cached_page
 from blueprints.rendering import page_or_fragment, wants_fragment
 from extensions import limiter
 from models import Campaign
@@ -95,7 +96,11 @@ def index():
 @bp.get(f"/{KINDS}/<slug>")
 def show(kind, slug):
     """The campaign page: what it asks, of whom, and the signing form."""
-    return render_template("campaigns/campaign.html", **sign_area(get_campaign(kind, slug)))
+    campaign = get_campaign(kind, slug)
+    return cached_page(
+        ("campaign", campaign.id, campaign.content_version),
+        lambda: render_template("campaigns/campaign.html", **sign_area(campaign)),
+        live_parts=[lambda: render_template("campaigns/_partials/_counter.html", campaign=campaign)])
 
 
 @bp.get(f"/{KINDS}/<slug>/compteur")

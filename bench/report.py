@@ -1,0 +1,91 @@
+"""The figures as a table (printed, and written as Markdown) and as JSON."""
+import json
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def ratio(result, floor_rps):
+    if not floor_rps or "latency_ms" not in result:
+        return ""
+    return f"{result['rps'] / floor_rps:.2f}"
+
+
+def load(result):
+    return f"{result['load_1m']:.1f}" if "load_1m" in result else ""
+
+
+def verdict(result):
+    """'met' or 'missed' against the issue's targets; blank where there is none."""
+    target = result.get("target_rps")
+    if not target:
+        return ""
+    misses = []
+    if result["rps"] is None or result["rps"] < target:
+        misses.append(f"< {target:g}/s")
+    p99_target = result.get("target_p99_ms")
+    if p99_target and result["latency_ms"]["p99"] > p99_target:
+        misses.append(f"p99 > {p99_target:g} ms")
+    if result.get("status_errors") or result.get("socket_errors"):
+        misses.append("errors")
+    return "met" if not misses else "missed: " + ", ".join(misses)
+
+
+def http_row(result, floor_rps):
+    latency = result["latency_ms"]
+    return [result["scenario"], f"{result['rps']:,.0f}", ratio(result, floor_rps),
+            f"{latency['p50']:.1f}", f"{latency['p95']:.1f}", f"{latency['p99']:.1f}",
+            str(result["status_errors"]), str(result["socket_errors"]),
+            str(result["connections"]), load(result), verdict(result)]
+
+
+def outbox_row(result):
+    steady = f" (steady {result['steady_rps']:,.0f})" if result.get("steady_rps") else ""
+    return [result["scenario"], f"{result['rps']:,.0f}{steady}", "", "", "", "",
+            "0" if result["received"] == result["messages"] else "mismatch", "",
+            f"{result['messages']} msgs", load(result), verdict(result)]
+
+
+HEADER = ["scenario", "ok/s", "× floor", "p50 ms", "p95 ms", "p99 ms",
+          "non-2xx/3xx", "socket err", "conns", "load 1m", "target"]
+
+
+def table(results, floor_rps):
+    rows = [outbox_row(r) if r["scenario"].startswith("outbox") else http_row(r, floor_rps)
+            for r in results]
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def integrity_lines(checks):
+    return [f"- [{'ok' if c['ok'] else 'FAILED'}] {c['check']}: "
+            + ", ".join(f"{k}={v}" for k, v in c.items() if k not in ("check", "ok"))
+            for c in checks]
+
+
+def render(run, results, checks):
+    floor = next((r["rps"] for r in results if r["scenario"] == "floor"), None)
+    head = (f"# Interpelle benchmark, {run['label']}\n\n"
+            f"{run['started']} · database {run['db']} · {run['rows']:,} seeded rows "
+            f"(seeded in {run['seed_seconds']} s) · {run['servers']} server(s) × "
+            f"{run['workers']} gunicorn sync workers · rate limits in {run['limits_storage']} · "
+            f"{run['duration']} s per scenario\n")
+    live = run.get("live_delivery")
+    if live:
+        head += (f"\nTwo outbox workers delivered during the load: {live['delivered']} messages, "
+                 f"{live['delivered_after_load']} of them in the "
+                 f"{live['drain_seconds_after_load']} s it took to drain after the load.\n")
+    return "\n".join([head, table(results, floor), "", "Integrity:", *integrity_lines(checks), ""])
+
+
+def write(run, results, checks):
+    """Write <stamp>-<label>.json and .md into bench/results/; return the Markdown."""
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{run['label']}"
+    text = render(run, results, checks)
+    Path(f"{stem}.json").write_text(json.dumps(
+        {"run": run, "results": results, "integrity": checks}, indent=2, default=str))
+    Path(f"{stem}.md").write_text(text)
+    return text, stem

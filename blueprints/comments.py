@@ -1,0 +1,263 @@
+"""Comments under a campaign: reading, posting, deleting one's own, reporting."""
+from flask import (
+    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Optional
+
+from blueprints.accounts.forms import LoginForm
+from blueprints.accounts.routes import account_limit, attempt_login, login_limit
+from blueprints.campaigns.pages import KINDS, get_campaign, sign_area
+from blueprints.forms import length, letter_text, strip
+from blueprints.rendering import page_or_fragment, wants_fragment
+from extensions import limiter
+from services import comments
+from services.signing import email_key
+
+bp = Blueprint("comments", __name__)
+
+LOGIN_PREFIX = "connexion-commentaire"
+CONTEXTS = ("campagne", "moderation")
+
+
+def one_newline(value):
+    """Browsers send CRLF; the length limit counts what the member typed."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField(
+        "Votre commentaire", id="commentaire-texte", filters=[one_newline, strip],
+        description="Texte brut, 3\u202f000 caractères au plus ; les liens deviennent cliquables.",
+        validators=[DataRequired("Le commentaire ne peut pas être vide."),
+                    length(comments.MAX_LENGTH), letter_text])
+
+
+class ReasonForm(FlaskForm):
+    """A reason, optional (Signaler, Rétablir…); its field is drawn by _comment.html."""
+
+    reason = TextAreaField("Raison", filters=[one_newline, strip], validators=[
+        Optional(), length(comments.REASON_MAX_LENGTH), letter_text])
+
+
+class RequiredReasonForm(ReasonForm):
+    """Masquer and blocking say why: the audit log keeps it."""
+
+    reason = TextAreaField("Raison", filters=[one_newline, strip], validators=[
+        DataRequired("Indiquez la raison : elle est gardée au journal de modération."),
+        length(comments.REASON_MAX_LENGTH), letter_text])
+
+
+# Helpers shared with the moderation blueprint -------------------------------------------
+
+def member_key():
+    """Rate limits of members count per account, wherever they connect from."""
+    return f"member:{current_user.id}"
+
+
+def comment_limit():
+    return current_app.config["COMMENT_RATE_LIMIT"]
+
+
+def report_limit():
+    return current_app.config["REPORT_RATE_LIMIT"]
+
+
+def comment_login_address():
+    return "account:" + email_key(request.form.get(f"{LOGIN_PREFIX}-email", ""))
+
+
+def before_id():
+    """The `avant` of a "voir plus" link: an id, or None for the first page."""
+    value = request.args.get("avant", "")
+    return int(value) if value.isdigit() else None
+
+
+def forbidden():
+    return page_or_fragment("errors/error.html", "errors/_error.html", status=403,
+                            title="Action non autorisée",
+                            message="Votre compte ne permet pas cette action.")
+
+
+def shown_comment(comment_id):
+    """The comment as the current user may see it, or a 404 (hidden ones for moderators only)."""
+    comment = comments.comment_for(comment_id, current_user)
+    if comment is None:
+        abort(404)
+    return comment
+
+
+def list_context():
+    """Where the comment was drawn: under its campaign, or on the moderation page."""
+    context = request.values.get("contexte", "campagne")
+    return context if context in CONTEXTS else "campagne"
+
+
+def back_url(comment, anchor=True):
+    if list_context() == "moderation":
+        return url_for("moderation.queue", _anchor=f"commentaire-{comment.id}" if anchor else None)
+    campaign = comment.campaign
+    return url_for("campaigns.show", kind=campaign.kind, slug=campaign.slug,
+                   _anchor=f"commentaire-{comment.id}" if anchor else "commentaires")
+
+
+def comment_swap(comment_id, status=200, **extra):
+    """The comment redrawn in place (or its removal note), and the count out of band."""
+    comment = comments.comment_for(comment_id, current_user)
+    thread = None
+    if list_context() == "campagne" and (comment or extra.get("campaign")):
+        campaign = comment.campaign if comment else extra["campaign"]
+        count, hidden = comments.count_for(campaign, current_user)
+        thread = comments.Thread(comments=[], count=count, hidden_count=hidden)
+    extra.setdefault("comment_id", comment_id)
+    response = make_response(render_template(
+        "comments/_partials/_comment_swap.html", comment=comment, thread=thread,
+        context=list_context(), **extra), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def action_failed(comment, action, form):
+    """A reason refused: the comment comes back with its form open and the message under it."""
+    extra = dict(open_action=action, action_errors=form.reason.errors,
+                 reason_value=form.reason.data or "")
+    if wants_fragment():
+        return comment_swap(comment.id, status=422, **extra)
+    return render_template("comments/action.html", comment=comment, context=list_context(),
+                           **extra), 422
+
+
+def done(comment, message, anchor=True, **extra):
+    """After an action: the comment in place for htmx, else back where it was shown."""
+    if wants_fragment():
+        return comment_swap(comment.id, **extra)
+    flash(message, "success")
+    return redirect(back_url(comment, anchor), code=303)
+
+
+@bp.app_template_global()
+def comment_thread(campaign):
+    """The first page of a campaign's comments, as the current user may see them."""
+    return comments.thread_for(campaign, current_user)
+
+
+@bp.app_template_global()
+def new_comment_login_form():
+    """The login under the comments: its own prefix keeps the page's ids unique.
+
+    Unbound: a page redrawn after another form failed must not echo that form here."""
+    return LoginForm(prefix=LOGIN_PREFIX, formdata=None)
+
+
+@bp.app_template_global()
+def new_comment_form():
+    return CommentForm(formdata=None)
+
+
+@bp.app_template_global()
+def comment_author(user):
+    return comments.public_name(user)
+
+
+# Views ---------------------------------------------------------------------------------
+
+@bp.get(f"/{KINDS}/<slug>/commentaires")
+def index(kind, slug):
+    """Voir plus: the next page of comments, in place or as a page of its own."""
+    campaign = get_campaign(kind, slug)
+    thread = comments.thread_for(campaign, current_user, before=before_id())
+    return page_or_fragment("comments/comments.html", "comments/_partials/_comment_page.html",
+                            campaign=campaign, thread=thread, context="campagne")
+
+
+@bp.post(f"/{KINDS}/<slug>/commentaires")
+@login_required
+@limiter.limit(comment_limit, key_func=member_key)
+def create(kind, slug):
+    """Publish a comment: it tops the list and the count moves, without a reload."""
+    campaign = get_campaign(kind, slug)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _form_again(campaign, form, status=422)
+    try:
+        comment = comments.post(campaign, current_user, form.text.data)
+    except comments.CommentingBlocked:
+        return forbidden()
+    if not wants_fragment():
+        flash("Votre commentaire est publié.", "success")
+        return redirect(url_for("campaigns.show", kind=kind, slug=slug,
+                                _anchor=f"commentaire-{comment.id}"), code=303)
+    count, hidden = comments.count_for(campaign, current_user)
+    response = make_response(render_template(
+        "comments/_partials/_comment_posted.html", campaign=campaign,
+        comment_form=CommentForm(formdata=None), posted=True, context="campagne",
+        thread=comments.Thread(comments=[], count=count, hidden_count=hidden),
+        comment=comments.comment_for(comment.id, current_user)))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _form_again(campaign, form, status):
+    if wants_fragment():
+        return render_template("comments/_partials/_comment_form.html", campaign=campaign,
+                               comment_form=form), status
+    return render_template("campaigns/campaign.html", comment_form=form,
+                           **sign_area(campaign)), status
+
+
+@bp.post(f"/{KINDS}/<slug>/commentaires/connexion")
+@limiter.limit(login_limit)
+@limiter.limit(account_limit, key_func=comment_login_address)
+def login(kind, slug):
+    """Log in from the comments; the page comes back with the member's comment form."""
+    campaign = get_campaign(kind, slug)
+    form = LoginForm(prefix=LOGIN_PREFIX)
+    if not (form.validate_on_submit() and attempt_login(form)):
+        if wants_fragment():
+            return render_template("accounts/_partials/_login_form.html", form=form,
+                                   form_id=LOGIN_PREFIX,
+                                   action=url_for(".login", kind=kind, slug=slug)), 422
+        return render_template("campaigns/campaign.html", comment_login_form=form,
+                               **sign_area(campaign)), 422
+    target = url_for("campaigns.show", kind=kind, slug=slug, _anchor="commentaires")
+    if not wants_fragment():
+        return redirect(target, code=303)
+    # The whole page changes with the login (nav, signing side, comment actions): reload
+    # it at the comments rather than patch every part.
+    response = make_response("", 200)
+    response.headers["HX-Redirect"] = target
+    response.headers["HX-Refresh"] = "true"
+    return response
+
+
+@bp.post("/commentaires/<int:comment_id>/supprimer")
+@login_required
+def delete(comment_id):
+    """The author withdraws their comment."""
+    comment = shown_comment(comment_id)
+    try:
+        comments.delete_own(comment, current_user)
+    except comments.NotAllowed:
+        return forbidden()
+    return done(comment, "Votre commentaire est supprimé.", anchor=False, gone=True,
+                campaign=comment.campaign)
+
+
+@bp.post("/commentaires/<int:comment_id>/signaler")
+@login_required
+@limiter.limit(report_limit, key_func=member_key)
+def report(comment_id):
+    """Signaler: the moderators see it first on their page."""
+    comment = shown_comment(comment_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return action_failed(comment, "signaler", form)
+    try:
+        comments.report(comment, current_user, form.reason.data)
+    except comments.NotAllowed:
+        return forbidden()
+    return done(comment, "Merci : votre signalement est transmis aux modérateurs.",
+                notice="Merci : votre signalement est transmis aux modérateurs.")

@@ -1,0 +1,81 @@
+"""A short-lived, per-process cache of pages as anonymous visitors see them.
+
+The day a campaign goes viral, almost every request is a new visitor reading
+the same page. Rendering it once every few seconds instead of on every request
+is what lets one small server keep up. What differs between two anonymous
+visitors is only their CSRF token: the cached copy holds a placeholder that
+each response fills in. Members, and visitors with a flashed message waiting,
+always get a fresh page.
+"""
+import hashlib
+import threading
+import time
+
+from flask import current_app, make_response, request, session
+from flask_wtf.csrf import generate_csrf
+
+PLACEHOLDER = "__CSRF_TOKEN__"
+
+
+class PageCache:
+    def __init__(self):
+        self._pages = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, max_age):
+        with self._lock:
+            entry = self._pages.get(key)
+        if entry is None or time.monotonic() - entry[0] > max_age:
+            return None
+        return entry[1]
+
+    def put(self, key, html):
+        with self._lock:
+            if len(self._pages) > 500:  # bounded: drop everything rather than grow
+                self._pages.clear()
+            self._pages[key] = (time.monotonic(), html)
+
+
+def _pages():
+    """One cache per application (and so per worker process)."""
+    return current_app.extensions.setdefault("page_cache", PageCache())
+
+
+def is_anonymous_visit():
+    return ("_user_id" not in session and "_flashes" not in session
+            and "remember_token" not in request.cookies)
+
+
+def cached_page(key, render, live_parts=()):
+    """The page for `key`, from the cache when an anonymous visitor asks for it.
+
+    `live_parts` render the small pieces that must be current on every
+    response (a counter): the cached copy holds placeholders for them.
+    """
+    max_age = current_app.config["PAGE_CACHE_SECONDS"]
+    if not max_age or not is_anonymous_visit():
+        return _private(make_response(render()))
+    fills = {PLACEHOLDER: generate_csrf()}
+    fills.update((f"__LIVE_PART_{number}__", part()) for number, part in enumerate(live_parts))
+    pages = _pages()
+    template = pages.get(key, max_age)
+    if template is None:
+        template = render()
+        for placeholder, value in fills.items():
+            template = template.replace(value, placeholder)
+        pages.put(key, template)
+    etag = hashlib.blake2b("".join([template, *fills.values()]).encode(), digest_size=16).hexdigest()
+    if etag in request.if_none_match:
+        return _private(make_response("", 304), etag)
+    page = template
+    for placeholder, value in fills.items():
+        page = page.replace(placeholder, value)
+    return _private(make_response(page), etag)
+
+
+def _private(response, etag=None):
+    # The page carries the visitor's own CSRF token: browsers may keep it, proxies may not.
+    response.headers["Cache-Control"] = "private, no-cache"
+    if etag:
+        response.set_etag(etag)
+    return response
