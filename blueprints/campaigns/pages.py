@@ -15,7 +15,7 @@ KINDS = "<any(cyberactions, petitions):kind>"
 
 
 def get_campaign(kind, slug):
-    campaign = Campaign.get_or_none(Campaign.kind == kind, Campaign.slug == slug)
+    campaign = Campaign.by_slug(kind, slug)
     if campaign is None:
         abort(404)
     return campaign
