@@ -15,6 +15,10 @@ def csrf_error(error):
                   "Rechargez la page puis recommencez : vos informations n'ont pas été enregistrées.")
 
 
+def forbidden(error):
+    return _error(403, "Action non autorisée", "Vous n'avez pas le droit de faire cette action.")
+
+
 def not_found(error):
     return _error(404, "Page introuvable", "Cette page n'existe pas ou plus.")
 
@@ -32,6 +36,7 @@ def server_error(error):
 
 def register(app):
     app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
     app.register_error_handler(429, too_many_requests)
     app.register_error_handler(500, server_error)

@@ -6,7 +6,7 @@ where that matters, only an email to that address says so.
 import secrets
 from dataclasses import dataclass
 
-from models import OutboxMessage, Signature, User, utcnow, write_transaction
+from models import Campaign, OutboxMessage, Signature, User, utcnow, write_transaction
 from services import messages, passwords
 from services.signing import email_key
 from services.tokens import ExpiredToken, InvalidToken, make_token, read_token
@@ -234,7 +234,13 @@ def export_data(user):
         "letter_body": signature.letter_body,
         "copied_elus": signature.cc_names,
     } for signature in _own_signatures(user)]
-    return {"account": account, "participations": participations}
+    comments = [{
+        "campaign": comment.campaign.title,
+        "written_at": comment.created_at.isoformat(),
+        "text": comment.body,
+        "hidden_by_moderation": comment.hidden_at is not None,
+    } for comment in user.comments]
+    return {"account": account, "participations": participations, "comments": comments}
 
 
 def delete_account(user, password):
@@ -246,6 +252,9 @@ def delete_account(user, password):
         _forget_messages(user, signature_ids)
         for signature_id in signature_ids:
             _anonymise_signature(signature_id)
+        # Pages showing the member's name under a comment must not be served from cache.
+        for campaign_id in {comment.campaign_id for comment in user.comments}:
+            Campaign.content_changed(campaign_id)
         user.delete_instance()
 
 

@@ -312,3 +312,12 @@ def test_create_user_command_makes_a_verified_account_with_a_role(runner, databa
     assert user.role == "moderator" and user.is_active
     refused = runner.invoke(args=["create-user", "x@example.net", "--password", "court"])
     assert refused.exit_code != 0 and "au moins 10 caractères" in refused.output
+
+
+def test_data_export_includes_the_members_comments(app, client, database):
+    from models import Comment
+    user = make_member(app)
+    Comment.create(campaign=campaign_at(DEMO_CYBERACTION), author=user.id, body="Mon avis")
+    log_in(client)
+    data = client.get("/compte/donnees.json").get_json()
+    assert data["comments"][0]["text"] == "Mon avis"
