@@ -6,7 +6,7 @@ where that matters, only an email to that address says so.
 import secrets
 from dataclasses import dataclass
 
-from models import Campaign, OutboxMessage, Signature, User, utcnow, write_transaction
+from models import Campaign, Comment, OutboxMessage, Signature, User, utcnow, write_transaction
 from services import messages, passwords
 from services.signing import email_key
 from services.tokens import ExpiredToken, InvalidToken, make_token, read_token
@@ -214,6 +214,10 @@ def _own_signatures(user):
 
 def participations_of(user):
     return list(_own_signatures(user).order_by(Signature.created_at.desc()))
+
+
+def comments_of(user):
+    return list(user.comments.order_by(Comment.created_at.desc()))
 
 
 def export_data(user):

@@ -321,3 +321,4 @@ def test_data_export_includes_the_members_comments(app, client, database):
     log_in(client)
     data = client.get("/compte/donnees.json").get_json()
     assert data["comments"][0]["text"] == "Mon avis"
+    assert "Mon avis" in client.get("/compte").get_data(as_text=True)

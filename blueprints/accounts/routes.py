@@ -155,9 +155,9 @@ def _profile_page(status=200, **forms):
     forms.setdefault("form", ProfileForm(obj=current_user))
     forms.setdefault("password_form", PasswordChangeForm())
     forms.setdefault("email_form", EmailChangeForm())
-    participations = accounts.participations_of(current_user)
-    return render_template("accounts/profile.html", participations=participations,
-                           **forms), status
+    return render_template("accounts/profile.html",
+                           participations=accounts.participations_of(current_user),
+                           comments=accounts.comments_of(current_user), **forms), status
 
 
 @bp.post("/compte/mot-de-passe")
