@@ -64,7 +64,11 @@ def cached_page(key, render, live_parts=()):
         for placeholder, value in fills.items():
             template = template.replace(value, placeholder)
         pages.put(key, template)
-    etag = hashlib.blake2b("".join([template, *fills.values()]).encode(), digest_size=16).hexdigest()
+    # The signed token changes every second, the session's raw token does not: a
+    # browser revalidating its copy keeps a token that is still good for its session.
+    live = [value for placeholder, value in fills.items() if placeholder != PLACEHOLDER]
+    fingerprint = "".join([template, session.get("csrf_token", ""), *live])
+    etag = hashlib.blake2b(fingerprint.encode(), digest_size=16).hexdigest()
     if etag in request.if_none_match:
         return _private(make_response("", 304), etag)
     page = template

@@ -1,7 +1,7 @@
 """Every email the site sends is built here and written to the outbox."""
 from flask import current_app, render_template
 
-from models import OutboxMessage
+from models import OutboxMessage, insert_row
 from services import letters
 from services.tokens import make_token
 
@@ -27,7 +27,7 @@ def campaign_url(campaign):
 
 def save(message_fields, signature_id=None):
     """Write a message built beforehand to the outbox (inside the caller's transaction)."""
-    return OutboxMessage.insert(signature=signature_id, **message_fields).execute()
+    return insert_row(OutboxMessage, {"signature": signature_id, **message_fields})
 
 
 def _build(category, template, to, subject, signature=None, **fields):

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from models import Campaign, OutboxMessage, Signature, utcnow, write_transaction
+from models import (
+    Campaign, OutboxMessage, Signature, insert_row, run_sql, utcnow, write_transaction,
+)
 from services import elus, letters, messages
 from services.tokens import ExpiredToken, InvalidToken, read_token
 
@@ -98,15 +100,11 @@ def _pending_signature(campaign, details, cc):
 
 def _insert(signature):
     """Insert the participation; False when the address already took part here."""
-    fields = {name: getattr(signature, name) for name in Signature._meta.fields
-              if name != "id" and getattr(signature, name) is not None}
-    fields["campaign"] = signature.campaign_id
-    fields.pop("user", None)
-    query = Signature.insert(**fields).on_conflict_ignore().returning(Signature.id)
-    inserted = list(query.tuples().execute())
-    if inserted:
-        signature.id = inserted[0][0]
-    return bool(inserted)
+    values = {name: getattr(signature, name) for name in Signature._meta.fields
+              if name not in ("id", "user") and getattr(signature, name) is not None}
+    values["campaign"] = signature.campaign_id
+    signature.id = insert_row(Signature, values, ignore_conflict=True)
+    return signature.id is not None
 
 
 def _claim_notice_slot(signature):
@@ -218,7 +216,7 @@ def signature_for_token(token):
     """The participation a confirmation link points to; raises on a bad or old link."""
     nonce = read_token(messages.CONFIRM_PURPOSE, token,
                        current_app.config["CONFIRMATION_MAX_AGE"])
-    signature = Signature.get_or_none(Signature.confirm_nonce == nonce)
+    signature = Signature.first_raw('SELECT * FROM "signature" WHERE "confirm_nonce" = ?', nonce)
     if signature is None:
         raise InvalidToken()
     return signature
@@ -232,7 +230,7 @@ def confirm(token):
     changes nothing.
     """
     signature = signature_for_token(token)
-    campaign = signature.campaign
+    campaign = Campaign.by_id(signature.campaign_id)
     if signature.status == Signature.CONFIRMED:
         return Confirmation(signature, campaign, newly_confirmed=False)
     if not campaign.is_open():
@@ -245,18 +243,18 @@ def confirm(token):
         if letter is not None:
             messages.save(letter, signature.id)
     # Read the counter again: it now includes this participation, and any other.
-    return Confirmation(signature, Campaign.get_by_id(campaign.id), newly_confirmed=True)
+    return Confirmation(signature, Campaign.by_id(campaign.id), newly_confirmed=True)
 
 
 def _mark_confirmed(signature):
     """Move a pending participation to confirmed and count it; False if it already was."""
     now = utcnow()
-    moved = Signature.update(status=Signature.CONFIRMED, confirmed_at=now).where(
-        (Signature.id == signature.id) & (Signature.status == Signature.PENDING)).execute()
+    moved = run_sql('UPDATE "signature" SET "status" = ?, "confirmed_at" = ? '
+                    'WHERE "id" = ? AND "status" = ?',
+                    Signature.CONFIRMED, now, signature.id, Signature.PENDING).rowcount
     if not moved:
         return False
-    Campaign.update(signature_count=Campaign.signature_count + 1).where(
-        Campaign.id == signature.campaign_id).execute()
+    Campaign.count_one_more(signature.campaign_id)
     signature.status = Signature.CONFIRMED
     signature.confirmed_at = now
     return True
