@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install dev-install db bench clean communes
+.PHONY: run test install dev-install db bench bench-exports clean communes
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ communes:
 
 bench: dev-install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## CSV and PDF of 100,000 signatories: time and peak memory.
+bench-exports: dev-install
+	$(BIN)/python -m bench.exports $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -4,9 +4,8 @@ import signal
 import click
 from flask.cli import with_appcontext
 
-from models import create_tables
-from models import User
-from services import accounts, demo, importers, outbox
+from models import Campaign, User, create_tables
+from services import accounts, bilans, demo, importers, outbox
 
 
 @click.command("init-db")
@@ -76,6 +75,26 @@ def create_user(email, password, role):
     click.echo(f"Compte créé : {user.email} ({user.role}).")
 
 
+@click.command("export-signatures")
+@click.argument("kind", type=click.Choice(list(Campaign.KINDS)))
+@click.argument("slug")
+@click.option("--format", "file_format", type=click.Choice(["csv", "pdf"]), default="csv")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_signatures(kind, slug, file_format, output):
+    """Write a campaign's confirmed signatories as CSV or as the recipients' PDF."""
+    campaign = Campaign.by_slug(kind, slug)
+    if campaign is None:
+        raise click.ClickException(f"Campagne inconnue : /{kind}/{slug}")
+    if file_format == "pdf":
+        count = bilans.write_pdf(campaign, output)
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as stream:
+            count = bilans.write_csv(campaign, stream)
+    click.echo(f"{count} signataire(s) écrits dans {output}.")
+
+
 def register(app):
-    for command in (init_db, seed_demo, worker, import_communes, import_elus, create_user):
+    for command in (init_db, seed_demo, worker, import_communes, import_elus, create_user,
+                    export_signatures):
         app.cli.add_command(command)

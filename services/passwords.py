@@ -2,15 +2,23 @@
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
-
 MIN_LENGTH = 10
-# zxcvbn's list of the 30,000 most used passwords, plus a few the French favour.
-COMMON = set(FREQUENCY_LISTS["passwords"]) | {
+FRENCH_FAVOURITES = {
     "azertyuiop", "azertyuiop1", "motdepasse", "motdepasse1", "motdepasse123",
     "1234567890a", "bonjour123", "soleil1234", "marseille13", "doudou1234",
     "chocolat12", "loulou1234", "nicolas123", "jetaime123", "coucou1234",
 }
+_common = []
+
+
+def common_passwords():
+    """zxcvbn's 30,000 most used passwords and a few French favourites, loaded on first use
+    (its module holds several dictionaries: 12 MB a process that never checks a password
+    need not carry)."""
+    if not _common:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+        _common.append(set(FREQUENCY_LISTS["passwords"]) | FRENCH_FAVOURITES)
+    return _common[0]
 
 
 def password_problem(password, email=""):
@@ -20,7 +28,7 @@ def password_problem(password, email=""):
     if len(password) > 200:
         return "Le mot de passe ne peut pas dépasser 200 caractères."
     lowered = password.lower()
-    if lowered in COMMON or lowered == (email or "").lower() or len(set(password)) < 4:
+    if lowered in common_passwords() or lowered == (email or "").lower() or len(set(password)) < 4:
         return "Ce mot de passe est trop courant ou trop simple : choisissez-en un autre."
     return None
 

@@ -1,0 +1,76 @@
+"""Time and peak memory of the signatories' CSV and PDF for one large campaign.
+
+    python -m bench.exports [--rows 100000]
+
+Seeds a fresh SQLite database with one campaign of N confirmed participations,
+then runs `flask export-signatures` for each format in its own process and
+reports its wall time and peak resident memory.
+"""
+import argparse
+import os
+import resource
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BATCH = 5000
+
+
+def seed(database_url, rows):
+    sys.path.insert(0, ROOT)
+    from app import create_app
+    from models import Campaign, Signature, create_tables, db, utcnow
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    with app.app_context():
+        create_tables()
+        campaign = Campaign.create(kind="petitions", slug="grande", title="Une grande pétition",
+                                   proposer="Bench")
+        now = utcnow()
+        for start in range(0, rows, BATCH):
+            with db.atomic():
+                Signature.insert_many([{
+                    "campaign": campaign.id, "status": Signature.CONFIRMED,
+                    "email": f"s{n}@example.net", "email_key": f"s{n}@example.net",
+                    "last_name": f"Nom{n}", "first_name": "Élise", "postal_code": "35000",
+                    "city": "Rennes", "country": "FR", "profession": "Enseignante",
+                    "confirm_nonce": secrets.token_hex(16), "confirmed_at": now,
+                } for n in range(start, min(rows, start + BATCH))]).execute()
+        db.close()
+
+
+def measure(database_url, file_format, output):
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secrets.token_urlsafe(32))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "export-signatures",
+                    "petitions", "grande", "--format", file_format, "--output", output],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak_kib, before) / 1024, os.path.getsize(output) / 1e6
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as workdir:
+        database_url = f"sqlite:///{workdir}/exports.sqlite3"
+        started = time.perf_counter()
+        seed(database_url, args.rows)
+        print(f"seeded {args.rows:,} participations in {time.perf_counter() - started:.1f} s")
+        print("| export | rows | seconds | peak memory (MB) | file (MB) | target |")
+        print("|---|---|---|---|---|---|")
+        for file_format in ("csv", "pdf"):
+            seconds, peak_mb, size_mb = measure(database_url, file_format,
+                                                os.path.join(workdir, f"out.{file_format}"))
+            verdict = "met" if peak_mb <= 150 else "missed: > 150 MB"
+            print(f"| {file_format} | {args.rows:,} | {seconds:.1f} | {peak_mb:.0f} | "
+                  f"{size_mb:.1f} | {verdict} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The bilan of a campaign: its signatories as CSV and as the PDF sent to the recipients.
+
+Both stream the confirmed participations in batches, so memory stays flat
+whatever the campaign's size. Hidden signers are included: they asked not to be
+shown on the site, and the list goes to the recipients only.
+"""
+import csv
+import os
+
+from models import Signature
+from services.countries import country_name
+
+BATCH = 2000
+COLUMNS = ["Nom", "Prénom", "Code postal", "Commune", "Profession"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def confirmed_signatures(campaign):
+    """The confirmed participations in the order they were confirmed, batch by batch."""
+    last_id = 0
+    while True:
+        batch = list(Signature.select(
+            Signature.id, Signature.last_name, Signature.first_name, Signature.postal_code,
+            Signature.city, Signature.country, Signature.profession,
+        ).where((Signature.campaign == campaign) & (Signature.status == Signature.CONFIRMED)
+                & (Signature.id > last_id)).order_by(Signature.id).limit(BATCH))
+        if not batch:
+            return
+        yield from batch
+        last_id = batch[-1].id
+
+
+def row(signature):
+    town = signature.city if signature.country == "FR" else \
+        f"{signature.city} ({country_name(signature.country)})"
+    return [signature.last_name, signature.first_name, signature.postal_code, town,
+            signature.profession]
+
+
+def spreadsheet_safe(value):
+    """A cell a spreadsheet will never run as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def write_csv(campaign, stream):
+    """Write the signatories as CSV (UTF-8 with BOM, `;`, as French spreadsheets expect)."""
+    stream.write("\ufeff")
+    writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for signature in confirmed_signatures(campaign):
+        writer.writerow([spreadsheet_safe(value) for value in row(signature)])
+        count += 1
+    return count
+
+
+def write_pdf(campaign, path):
+    """Write the PDF of signatories to `path`; return how many are listed."""
+    # fpdf2 and Pillow weigh 20 MB: only a process that writes a PDF loads them.
+    from services.signatories_pdf import SignatoriesPdf
+    pdf = SignatoriesPdf(campaign, COLUMNS)
+    pdf.add_page()
+    pdf.set_font(pdf.font_name, size=9)
+    count = 0
+    for signature in confirmed_signatures(campaign):
+        pdf.add_row(row(signature))
+        count += 1
+    pdf.set_font(pdf.font_name, size=10)
+    pdf.ln(3)
+    pdf.cell(0, 6, f"{count} signataire{'s' if count > 1 else ''}.")
+    pdf.output(path)
+    return count
