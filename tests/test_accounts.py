@@ -322,3 +322,21 @@ def test_data_export_includes_the_members_comments(app, client, database):
     data = client.get("/compte/donnees.json").get_json()
     assert data["comments"][0]["text"] == "Mon avis"
     assert "Mon avis" in client.get("/compte").get_data(as_text=True)
+
+
+def test_htmx_login_on_the_login_page_moves_the_whole_page(app, htmx, database):
+    make_member(app)
+    token = csrf_token(htmx, "/connexion?next=/elus")
+    response = htmx.post("/connexion", data={"csrf_token": token, "email": "membre@example.net",
+                                             "password": MEMBER_PASSWORD, "next": "/elus"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/elus"
+
+
+def test_login_never_redirects_to_another_site(app, client, database):
+    make_member(app)
+    token = csrf_token(client, "/connexion")
+    response = client.post("/connexion", data={"csrf_token": token, "email": "membre@example.net",
+                                               "password": MEMBER_PASSWORD,
+                                               "next": "//evil.example/"})
+    assert response.headers["Location"] == "/compte"

@@ -12,7 +12,7 @@ from blueprints.accounts.forms import (
 )
 from blueprints.accounts.session import forget_session, log_in, log_out, safe_next
 from blueprints.forms import EmptyForm
-from blueprints.rendering import page_or_fragment
+from blueprints.rendering import page_or_fragment, wants_fragment
 from extensions import limiter
 from services import accounts
 from services.signing import email_key
@@ -62,7 +62,12 @@ def login():
     """Connexion."""
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit() and attempt_login(form):
-        return redirect(safe_next(form.next.data, url_for("accounts.profile")), code=303)
+        target = safe_next(form.next.data, url_for("accounts.profile"))
+        if wants_fragment():  # htmx: the whole page changes, not the form
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target, code=303)
     status = 422 if request.method == "POST" else 200
     return page_or_fragment("accounts/login.html", "accounts/_partials/_login_form.html",
                             status=status, form=form, action=url_for("accounts.login"))
