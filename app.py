@@ -3,7 +3,7 @@ import logging
 import os
 
 from dotenv import load_dotenv
-from flask import Flask, request
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
@@ -51,6 +51,7 @@ def create_app(config=None):
         from blueprints import benchfloor  # the benchmark's floor, never on a real site
         benchfloor.register(app)
     commands.register(app)
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_security_headers)
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
@@ -91,6 +92,15 @@ def _init_database(app):
         # requests); a pooled PostgreSQL connection goes back to the pool.
         if not db.is_closed() and not is_sqlite():
             db.close()
+
+
+def _refuse_nul_bytes():
+    """No address or query of ours holds a NUL byte, and PostgreSQL answers one with an error.
+
+    Form fields are left to their validators, which say so next to the field.
+    """
+    if any("\x00" in value for value in [request.path, *request.args.values()]):
+        abort(400)
 
 
 def _security_headers(response):

@@ -45,6 +45,7 @@ def from_environment(instance_path):
         "MAIL_SUPPRESS_SEND": False,
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "SIGN_RATE_LIMIT": os.environ.get("SIGN_RATE_LIMIT", "20 per minute;200 per hour"),
+        "SIGN_ADDRESS_RATE_LIMIT": os.environ.get("SIGN_ADDRESS_RATE_LIMIT", "10 per hour"),
         "CONFIRM_RATE_LIMIT": os.environ.get("CONFIRM_RATE_LIMIT", "30 per minute"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "ACCOUNT_RATE_LIMIT": os.environ.get("ACCOUNT_RATE_LIMIT", "20 per hour"),

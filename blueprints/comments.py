@@ -73,7 +73,7 @@ def comment_login_address():
 def before_id():
     """The `avant` of a "voir plus" link: an id, or None for the first page."""
     value = request.args.get("avant", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def forbidden():

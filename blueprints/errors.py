@@ -9,6 +9,10 @@ def _error(status, title, message):
                             title=title, message=message)
 
 
+def bad_request(error):
+    return _error(400, "Requête invalide", "Cette requête contient des caractères non autorisés.")
+
+
 def csrf_error(error):
     return _error(400, "Formulaire expiré",
                   "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
@@ -36,7 +40,9 @@ def server_error(error):
 
 def register(app):
     app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(400, bad_request)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
+    app.register_error_handler(OverflowError, not_found)  # an id no database integer holds
     app.register_error_handler(429, too_many_requests)
     app.register_error_handler(500, server_error)

@@ -49,10 +49,15 @@ def linkify(text):
     return Markup("").join(pieces)
 
 
-def paragraphs(text):
-    """Plain text to paragraphs: blank lines split them, line breaks are kept."""
+def paragraphs(text, links=True):
+    """Plain text to paragraphs: blank lines split them, line breaks are kept.
+
+    `links=False` leaves addresses as text: for what visitors wrote into an
+    email the site sends on their behalf, so that it relays no clickable link.
+    """
+    line_html = linkify if links else escape
     blocks = [block.strip() for block in re.split(r"\n\s*\n", (text or "").replace("\r", ""))]
-    html = [Markup("<p>") + Markup("<br>\n").join(linkify(line) for line in block.split("\n"))
+    html = [Markup("<p>") + Markup("<br>\n").join(line_html(line) for line in block.split("\n"))
             + Markup("</p>") for block in blocks if block]
     return Markup("\n").join(html)
 

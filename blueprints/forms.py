@@ -27,6 +27,11 @@ def length(maximum, minimum=1):
                   message=f"Entre {minimum} et {maximum} caractères, s'il vous plaît.")
 
 
+def no_control_characters(form, field):
+    if any(unicodedata.category(char)[0] == "C" for char in field.data or ""):
+        raise ValidationError("Ce champ contient des caractères invisibles non autorisés.")
+
+
 def plain_text(form, field):
     """No control characters, no spreadsheet formulas, no markup."""
     value = field.data or ""

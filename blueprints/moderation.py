@@ -109,7 +109,8 @@ def _set_commenting(user_id, allowed, form, message):
                                 title="Membre introuvable", message="Ce compte n'existe plus.")
     # Drawn from one of the member's comments, the answer redraws that comment.
     comment_id = request.form.get("commentaire", "")
-    comment = shown_comment(int(comment_id)) if comment_id.isdigit() else None
+    is_id = comment_id.isascii() and comment_id.isdigit() and len(comment_id) <= 18
+    comment = shown_comment(int(comment_id)) if is_id else None
     if not form.validate_on_submit():
         if comment is not None:
             return action_failed(comment, "autoriser" if allowed else "bloquer", form)

@@ -3,8 +3,11 @@
 No answer of this module tells a caller whether an address has an account:
 where that matters, only an email to that address says so.
 """
+import datetime as dt
 import secrets
 from dataclasses import dataclass
+
+from peewee import fn
 
 from models import Campaign, Comment, OutboxMessage, Signature, User, utcnow, write_transaction
 from services import messages, passwords
@@ -55,7 +58,8 @@ def register(email, password, profile):
     with write_transaction():
         existing = User.get_or_none(User.email_key == email_key(email))
         if existing is not None:
-            messages.queue_account_exists_notice(existing, _reset_url(existing))
+            if not _account_mail_sent_recently(existing.email):
+                messages.queue_account_exists_notice(existing, _reset_url(existing))
             return
         user = User.create(email=email, email_key=email_key(email), password_hash=password_hash,
                            session_token=new_session_token(), **vars(profile))
@@ -98,17 +102,26 @@ def create_verified_user(email, password, role=User.MEMBER):
 def authenticate(email, password):
     """The verified account these credentials open, or None (same cost either way).
 
-    A right password on an unverified account mails a fresh verification link
-    and raises, since only the owner of the password can learn that.
+    A right password on an unverified account answers None as well: anyone can
+    register an address and try its password, so a different answer would tell
+    which addresses already had an account. Its owner gets the link again.
     """
     user = User.get_or_none(User.email_key == email_key(email or ""))
     if not passwords.check_password(user.password_hash if user else None, password):
         return None
     if user.email_verified_at is None:
-        messages.queue_account_verification(user, _verify_url(user))
-        raise AccountError("Votre adresse n'est pas encore vérifiée : nous venons de vous "
-                           "renvoyer le lien de vérification.")
+        if not _account_mail_sent_recently(user.email):
+            messages.queue_account_verification(user, _verify_url(user))
+        return None
     return user
+
+
+def _account_mail_sent_recently(address):
+    """Account emails to one address go out at most once every ten minutes."""
+    since = utcnow() - dt.timedelta(minutes=10)
+    return OutboxMessage.select().where(
+        (OutboxMessage.category == "account") & (OutboxMessage.to_addrs == address)
+        & (OutboxMessage.created_at > since)).exists()
 
 
 def user_for_session(session_id):
@@ -263,8 +276,9 @@ def delete_account(user, password):
 
 
 def _forget_messages(user, signature_ids):
-    addressed = (OutboxMessage.to_addrs.contains(user.email)
-                 | (OutboxMessage.reply_to == user.email))
+    address = user.email.lower()
+    addressed = ((fn.LOWER(OutboxMessage.to_addrs) == address)
+                 | (fn.LOWER(OutboxMessage.reply_to) == address))
     if signature_ids:
         addressed = addressed | OutboxMessage.signature.in_(signature_ids)
     OutboxMessage.delete().where(addressed).execute()

@@ -20,7 +20,10 @@ def letter_text(signature):
 
 
 def sender_name(signature, site_name):
-    return f"{signature.first_name} {signature.last_name} via {site_name}"
+    """"Prénom Nom via Interpelle", shortened to what a From header and the outbox hold."""
+    name = f"{signature.first_name} {signature.last_name}"
+    suffix = f" via {site_name}"
+    return name[:200 - len(suffix)].rstrip() + suffix
 
 
 @dataclass

@@ -112,8 +112,16 @@ def _send_over_smtp(batch, now):
             _retry_later(message, now, _describe(error))
 
 
+def _renew_lease(message):
+    """Extend this worker's claim just before sending; False if another worker took it over."""
+    return OutboxMessage.update(claimed_until=utcnow() + LEASE).where(
+        _still_ours(message) & (OutboxMessage.status == OutboxMessage.SENDING)).execute() == 1
+
+
 def _send_one(connection, message, now):
     """Send one message; a refusal is recorded here, a broken connection raised."""
+    if not _renew_lease(message):
+        return  # a slow batch outlived its lease: the message is someone else's now
     try:
         connection.send(build_mail(message))
     except smtplib.SMTPRecipientsRefused as error:

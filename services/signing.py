@@ -190,14 +190,16 @@ def withdraw(token):
         signature = signature_for_manage_token(token)
         if not signature.campaign.is_open():
             raise CampaignClosed()
-        if signature.status == Signature.CONFIRMED:
-            Campaign.update(signature_count=Campaign.signature_count - 1).where(
-                Campaign.id == signature.campaign_id).execute()
         # A letter not sent yet is not sent at all; one already sent stays on record, unlinked.
         OutboxMessage.delete().where((OutboxMessage.signature == signature.id)
                                      & (OutboxMessage.status == OutboxMessage.PENDING)).execute()
         OutboxMessage.update(signature=None).where(OutboxMessage.signature == signature.id).execute()
-        signature.delete_instance()
+        # Deleting first decides the race between two presses: only one gets the row back.
+        deleted = run_sql('DELETE FROM "signature" WHERE "id" = ? RETURNING "status"',
+                          signature.id).fetchone()
+        if deleted and deleted[0] == Signature.CONFIRMED:
+            run_sql('UPDATE "campaign" SET "signature_count" = "signature_count" - 1 WHERE "id" = ?',
+                    signature.campaign_id)
     return signature.campaign
 
 

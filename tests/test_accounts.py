@@ -281,7 +281,7 @@ def test_inline_login_failure_keeps_the_page_and_says_why(app, htmx, database):
         "connexion-csrf_token": csrf_token(htmx, DEMO_CYBERACTION),
         "connexion-email": "x@example.net", "connexion-password": "mauvais mot de passe"})
     assert response.status_code == 422
-    assert "Adresse électronique ou mot de passe incorrect." in response.get_data(as_text=True)
+    assert "Adresse électronique ou mot de passe incorrect" in response.get_data(as_text=True)
 
 
 def test_manage_link_hides_the_name_then_withdraws_the_participation(app, client, smtp_server,

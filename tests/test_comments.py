@@ -92,7 +92,7 @@ def test_inline_comment_login_reloads_the_page_at_the_comments(app, client, htmx
         "connexion-commentaire-email": "membre@example.net",
         "connexion-commentaire-password": "pas le bon mot de passe"})
     assert bad.status_code == 422
-    assert "Adresse électronique ou mot de passe incorrect." in bad.get_data(as_text=True)
+    assert "Adresse électronique ou mot de passe incorrect" in bad.get_data(as_text=True)
 
     good = htmx.post(f"{COMMENTS}/connexion", data={
         "connexion-commentaire-csrf_token": token,

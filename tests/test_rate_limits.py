@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from conftest import post_signature, required
+from conftest import DEMO_CYBERACTION, DEMO_PETITION, post_signature, required
 from models import Signature
 
 
@@ -33,3 +33,10 @@ def test_signing_too_often_from_one_address_is_refused_in_french(htmx, database)
     refused = post_signature(htmx, email="encore@example.net")
     assert "Trop de tentatives" in refused.get_data(as_text=True)
     assert Signature.select().count() == 3
+
+
+def test_one_address_is_mailed_a_few_times_at_most_whatever_the_campaign(app, htmx, database):
+    app.config.update(SIGN_RATE_LIMIT="100 per minute", SIGN_ADDRESS_RATE_LIMIT="2 per hour")
+    statuses = [post_signature(htmx, url=url, email="Cible+%d@example.net" % n).status_code
+                for n, url in enumerate([DEMO_CYBERACTION, DEMO_PETITION, DEMO_CYBERACTION])]
+    assert statuses == [200, 200, 429]

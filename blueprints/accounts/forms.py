@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from blueprints.forms import REQUIRED, IdentityForm, checked_email, strip
+from blueprints.forms import REQUIRED, IdentityForm, checked_email, no_control_characters, strip
 
 PASSWORD_HINT = "Au moins 10 caractères ; évitez les mots de passe courants."
 
@@ -16,7 +16,7 @@ class LoginForm(FlaskForm):
     """Connexion: Adresse électronique, Mot de passe, Rester connecté-e."""
 
     email = StringField("Adresse électronique", filters=[strip],
-                        validators=[DataRequired(REQUIRED), Length(max=254)])
+                        validators=[DataRequired(REQUIRED), Length(max=254), no_control_characters])
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), Length(max=200)])
     remember = BooleanField("Rester connecté-e")
     next = HiddenField()
@@ -51,7 +51,7 @@ class EmailChangeForm(FlaskForm):
 
 class ForgottenPasswordForm(FlaskForm):
     email = StringField("Adresse électronique", filters=[strip],
-                        validators=[DataRequired(REQUIRED), Length(max=254)])
+                        validators=[DataRequired(REQUIRED), Length(max=254), no_control_characters])
 
 
 class NewPasswordForm(FlaskForm):

@@ -19,7 +19,8 @@ from services.signing import email_key
 
 bp = Blueprint("accounts", __name__)
 
-BAD_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
+BAD_CREDENTIALS = ("Adresse électronique ou mot de passe incorrect, ou adresse pas encore "
+                   "vérifiée (un nouveau lien de vérification part alors vers elle).")
 
 
 def login_limit():
@@ -84,6 +85,7 @@ def logout():
 
 @bp.route("/inscription", methods=["GET", "POST"])
 @limiter.limit(mail_limit, methods=["POST"])
+@limiter.limit(mail_limit, key_func=submitted_address, methods=["POST"])
 def register():
     """Inscription: the account works once its address is verified."""
     form = RegisterForm()

@@ -57,8 +57,14 @@ def sign_area(campaign, **forms):
         form = forms["form"]
         lookup = elus_lookup(campaign, form.postal_code.data, form.city.data, form.country.data)
         own = None
-    return dict(campaign=campaign, lookup=lookup, own_signature=own,
+    can_sign_here = not current_user.is_authenticated or (
+        (own is None or own.status != own.CONFIRMED) and profile_complete(current_user))
+    return dict(campaign=campaign, lookup=lookup, own_signature=own, can_sign_here=can_sign_here,
                 preview=letter_preview(campaign, form, lookup), **forms)
+
+
+def profile_complete(user):
+    return bool(user.last_name and user.first_name and user.postal_code and user.city)
 
 
 def letter_preview(campaign, form, lookup):
@@ -80,6 +86,15 @@ def signer_details(form):
 
 def sign_rate_limit():
     return current_app.config["SIGN_RATE_LIMIT"]
+
+
+def sign_address_limit():
+    return current_app.config["SIGN_ADDRESS_RATE_LIMIT"]
+
+
+def typed_signer_address():
+    """Signing mails the address typed: cap it per address too, whatever the client."""
+    return "signer:" + signing.email_key(request.form.get("email", ""))
 
 
 def confirm_rate_limit():
@@ -116,6 +131,7 @@ def counter(kind, slug):
 
 @bp.post(f"/{KINDS}/<slug>/signer")
 @limiter.limit(sign_rate_limit)
+@limiter.limit(sign_address_limit, key_func=typed_signer_address)
 def sign(kind, slug):
     """Record a participation; the form comes back with its errors, or the thanks."""
     campaign = get_campaign(kind, slug)
