@@ -109,6 +109,7 @@ def index():
 
 
 @bp.get(f"/{KINDS}/<slug>")
+@limiter.exempt  # reading is never limited; skipping the check is a tenth of a view's cost
 def show(kind, slug):
     """The campaign page: what it asks, of whom, and the signing form."""
     campaign = get_campaign(kind, slug)
@@ -119,6 +120,7 @@ def show(kind, slug):
 
 
 @bp.get(f"/{KINDS}/<slug>/compteur")
+@limiter.exempt
 def counter(kind, slug):
     """The live participation counter, polled by the page."""
     campaign = get_campaign(kind, slug)
