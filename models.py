@@ -55,20 +55,28 @@ class BaseModel(Model):
         database = db
 
     @classmethod
+    def all_raw(cls, sql, *params):
+        """The rows of a hand-written SELECT (`?` placeholders) as model instances."""
+        return list(cls.raw(bound_placeholders(sql), *params))
+
+    @classmethod
     def first_raw(cls, sql, *params):
-        """The first row of a hand-written SELECT (`?` placeholders), or None."""
-        found = list(cls.raw(sql.replace("?", db.obj.param), *params))
+        """The first row of a hand-written SELECT, or None."""
+        found = cls.all_raw(sql, *params)
         return found[0] if found else None
 
 
 _INSERT_STATEMENTS = {}
 
 
+def bound_placeholders(sql):
+    """`?` placeholders in the style of whichever database is bound (`%s` for psycopg)."""
+    return sql if db.obj.param == "?" else sql.replace("?", db.obj.param)
+
+
 def run_sql(sql, *params):
     """Run a hand-written statement (`?` placeholders) on whichever database is bound."""
-    if db.obj.param != "?":
-        sql = sql.replace("?", db.obj.param)
-    return db.execute_sql(sql, params)
+    return db.execute_sql(bound_placeholders(sql), params)
 
 
 def insert_row(model, values, ignore_conflict=False):
@@ -156,9 +164,8 @@ class Campaign(BaseModel):
     def target_list(self):
         """The targets in their order, read once per campaign object."""
         if not hasattr(self, "_target_list"):
-            self._target_list = list(Target.raw(
-                'SELECT * FROM "target" WHERE "campaign_id" = ? ORDER BY "position", "id"'
-                .replace("?", db.obj.param), self.id))
+            self._target_list = Target.all_raw(
+                'SELECT * FROM "target" WHERE "campaign_id" = ? ORDER BY "position", "id"', self.id)
         return self._target_list
 
     @property

@@ -1,6 +1,6 @@
 """Comments under a campaign: reading, posting, deleting one's own, reporting."""
 from flask import (
-    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+    Blueprint, abort, flash, make_response, redirect, render_template, request,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -9,13 +9,14 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from blueprints.accounts.forms import LoginForm
-from blueprints.accounts.routes import account_limit, attempt_login, login_limit
+from blueprints.accounts.routes import attempt_login
 from blueprints.campaigns.pages import KINDS, get_campaign, sign_area
 from blueprints.forms import length, letter_text, strip
 from blueprints.rendering import page_or_fragment, wants_fragment
+from blueprints.limits import configured, member, typed_address
+from blueprints.errors import error_response
 from extensions import limiter
 from services import comments
-from services.signing import email_key
 
 bp = Blueprint("comments", __name__)
 
@@ -53,22 +54,6 @@ class RequiredReasonForm(ReasonForm):
 
 # Helpers shared with the moderation blueprint -------------------------------------------
 
-def member_key():
-    """Rate limits of members count per account, wherever they connect from."""
-    return f"member:{current_user.id}"
-
-
-def comment_limit():
-    return current_app.config["COMMENT_RATE_LIMIT"]
-
-
-def report_limit():
-    return current_app.config["REPORT_RATE_LIMIT"]
-
-
-def comment_login_address():
-    return "account:" + email_key(request.form.get(f"{LOGIN_PREFIX}-email", ""))
-
 
 def before_id():
     """The `avant` of a "voir plus" link: an id, or None for the first page."""
@@ -77,9 +62,7 @@ def before_id():
 
 
 def forbidden():
-    return page_or_fragment("errors/error.html", "errors/_error.html", status=403,
-                            title="Action non autorisée",
-                            message="Votre compte ne permet pas cette action.")
+    return error_response(403, "Action non autorisée", "Votre compte ne permet pas cette action.")
 
 
 def shown_comment(comment_id):
@@ -175,7 +158,7 @@ def index(kind, slug):
 
 @bp.post(f"/{KINDS}/<slug>/commentaires")
 @login_required
-@limiter.limit(comment_limit, key_func=member_key)
+@limiter.limit(configured("COMMENT_RATE_LIMIT"), key_func=member)
 def create(kind, slug):
     """Publish a comment: it tops the list and the count moves, without a reload."""
     campaign = get_campaign(kind, slug)
@@ -209,8 +192,8 @@ def _form_again(campaign, form, status):
 
 
 @bp.post(f"/{KINDS}/<slug>/commentaires/connexion")
-@limiter.limit(login_limit)
-@limiter.limit(account_limit, key_func=comment_login_address)
+@limiter.limit(configured("LOGIN_RATE_LIMIT"))
+@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address)
 def login(kind, slug):
     """Log in from the comments; the page comes back with the member's comment form."""
     campaign = get_campaign(kind, slug)
@@ -248,7 +231,7 @@ def delete(comment_id):
 
 @bp.post("/commentaires/<int:comment_id>/signaler")
 @login_required
-@limiter.limit(report_limit, key_func=member_key)
+@limiter.limit(configured("REPORT_RATE_LIMIT"), key_func=member)
 def report(comment_id):
     """Signaler: the moderators see it first on their page."""
     comment = shown_comment(comment_id)

@@ -4,37 +4,38 @@ from flask_wtf.csrf import CSRFError
 from blueprints.rendering import page_or_fragment
 
 
-def _error(status, title, message):
+def error_response(status, title, message):
+    """A French error: the page, or its fragment for htmx. Views call this too."""
     return page_or_fragment("errors/error.html", "errors/_error.html", status=status,
                             title=title, message=message)
 
 
 def bad_request(error):
-    return _error(400, "Requête invalide", "Cette requête contient des caractères non autorisés.")
+    return error_response(400, "Requête invalide", "Cette requête contient des caractères non autorisés.")
 
 
 def csrf_error(error):
-    return _error(400, "Formulaire expiré",
+    return error_response(400, "Formulaire expiré",
                   "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
                   "Rechargez la page puis recommencez : vos informations n'ont pas été enregistrées.")
 
 
 def forbidden(error):
-    return _error(403, "Action non autorisée", "Vous n'avez pas le droit de faire cette action.")
+    return error_response(403, "Action non autorisée", "Vous n'avez pas le droit de faire cette action.")
 
 
 def not_found(error):
-    return _error(404, "Page introuvable", "Cette page n'existe pas ou plus.")
+    return error_response(404, "Page introuvable", "Cette page n'existe pas ou plus.")
 
 
 def too_many_requests(error):
-    return _error(429, "Trop de tentatives",
+    return error_response(429, "Trop de tentatives",
                   "Vous avez fait trop de tentatives en peu de temps. "
                   "Patientez quelques minutes puis réessayez.")
 
 
 def server_error(error):
-    return _error(500, "Erreur du serveur",
+    return error_response(500, "Erreur du serveur",
                   "Une erreur est survenue de notre côté. Réessayez dans un instant.")
 
 

@@ -27,16 +27,23 @@ def length(maximum, minimum=1):
                   message=f"Entre {minimum} et {maximum} caractères, s'il vous plaît.")
 
 
+INVISIBLE = "Ce champ contient des caractères invisibles non autorisés."
+
+
+def has_control_characters(text, allowed=""):
+    """Control, format and other invisible characters (Unicode category C), but `allowed`."""
+    return any(unicodedata.category(char)[0] == "C" and char not in allowed for char in text or "")
+
+
 def no_control_characters(form, field):
-    if any(unicodedata.category(char)[0] == "C" for char in field.data or ""):
-        raise ValidationError("Ce champ contient des caractères invisibles non autorisés.")
+    if has_control_characters(field.data):
+        raise ValidationError(INVISIBLE)
 
 
 def plain_text(form, field):
     """No control characters, no spreadsheet formulas, no markup."""
     value = field.data or ""
-    if any(unicodedata.category(char)[0] == "C" for char in value):
-        raise ValidationError("Ce champ contient des caractères invisibles non autorisés.")
+    no_control_characters(form, field)
     if value.startswith(FORMULA_STARTS):
         raise ValidationError("Ce champ ne peut pas commencer par = + - ou @.")
     if FREE_TEXT_FORBIDDEN.search(value):
@@ -45,13 +52,13 @@ def plain_text(form, field):
 
 def one_line(form, field):
     """A subject: one line, no control characters."""
-    if any(unicodedata.category(char)[0] == "C" for char in field.data or ""):
+    if has_control_characters(field.data):
         raise ValidationError("L'objet tient sur une ligne, sans caractères de contrôle.")
 
 
 def letter_text(form, field):
     """A letter: plain text, line breaks kept, no other control characters."""
-    if any(unicodedata.category(char)[0] == "C" and char not in "\r\n\t" for char in field.data or ""):
+    if has_control_characters(field.data, allowed="\r\n\t"):
         raise ValidationError("Le texte contient des caractères invisibles non autorisés.")
 
 
@@ -116,8 +123,8 @@ class IdentityForm(FlaskForm):
 
 def checked_email(value):
     """The normalised address, or a French field error."""
-    if any(unicodedata.category(char)[0] == "C" for char in value or ""):
-        raise ValidationError("Ce champ contient des caractères invisibles non autorisés.")
+    if has_control_characters(value):
+        raise ValidationError(INVISIBLE)
     try:
         return validate_email(value or "", check_deliverability=False).normalized
     except EmailNotValidError:

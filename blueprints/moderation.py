@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from blueprints.comments import (
     ReasonForm, RequiredReasonForm, action_failed, before_id, done, forbidden, shown_comment,
 )
+from blueprints.errors import error_response
 from blueprints.rendering import page_or_fragment, wants_fragment
 from models import User
 from services import comments
@@ -50,40 +51,37 @@ def journal():
     return render_template("moderation/journal.html", actions=actions, next_before=next_before)
 
 
+def _act_on_comment(comment_id, action, form, apply, message):
+    """The shared steps of a moderation action on one comment: reason, service, answer."""
+    comment = shown_comment(comment_id)
+    if not form.validate_on_submit():
+        return action_failed(comment, action, form)
+    apply(comment, current_user, form.reason.data)
+    return done(comment, message)
+
+
 @bp.post("/commentaires/<int:comment_id>/masquer")
 @moderator_required
 def hide(comment_id):
     """Masquer: the public no longer sees it; moderators see it greyed, with why."""
-    comment = shown_comment(comment_id)
-    form = RequiredReasonForm()
-    if not form.validate_on_submit():
-        return action_failed(comment, "masquer", form)
-    comments.hide(comment, current_user, form.reason.data)
-    return done(comment, "Le commentaire est masqué.")
+    return _act_on_comment(comment_id, "masquer", RequiredReasonForm(), comments.hide,
+                           "Le commentaire est masqué.")
 
 
 @bp.post("/commentaires/<int:comment_id>/retablir")
 @moderator_required
 def restore(comment_id):
     """Rétablir: the comment is public again."""
-    comment = shown_comment(comment_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return action_failed(comment, "retablir", form)
-    comments.restore(comment, current_user, form.reason.data)
-    return done(comment, "Le commentaire est rétabli.")
+    return _act_on_comment(comment_id, "retablir", ReasonForm(), comments.restore,
+                           "Le commentaire est rétabli.")
 
 
 @bp.post("/commentaires/<int:comment_id>/classer")
 @moderator_required
 def dismiss(comment_id):
     """The reports were read and the comment stays as it is."""
-    comment = shown_comment(comment_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return action_failed(comment, "classer", form)
-    comments.dismiss_reports(comment, current_user, form.reason.data)
-    return done(comment, "Les signalements sont classés.")
+    return _act_on_comment(comment_id, "classer", ReasonForm(), comments.dismiss_reports,
+                           "Les signalements sont classés.")
 
 
 @bp.post("/membres/<int:user_id>/bloquer")
@@ -105,8 +103,7 @@ def unblock(user_id):
 def _set_commenting(user_id, allowed, form, message):
     member = User.get_or_none(User.id == user_id)
     if member is None:
-        return page_or_fragment("errors/error.html", "errors/_error.html", status=404,
-                                title="Membre introuvable", message="Ce compte n'existe plus.")
+        return error_response(404, "Membre introuvable", "Ce compte n'existe plus.")
     # Drawn from one of the member's comments, the answer redraws that comment.
     comment_id = request.form.get("commentaire", "")
     is_id = comment_id.isascii() and comment_id.isdigit() and len(comment_id) <= 18
@@ -114,8 +111,7 @@ def _set_commenting(user_id, allowed, form, message):
     if not form.validate_on_submit():
         if comment is not None:
             return action_failed(comment, "autoriser" if allowed else "bloquer", form)
-        return page_or_fragment("errors/error.html", "errors/_error.html", status=422,
-                                title="Raison refusée", message=" ".join(form.reason.errors))
+        return error_response(422, "Raison refusée", " ".join(form.reason.errors))
     try:
         comments.set_commenting(member, current_user, allowed, form.reason.data)
     except comments.NotAllowed:

@@ -12,3 +12,8 @@ def page_or_fragment(page, fragment, status=200, **context):
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+def form_status():
+    """422 when a posted form comes back with its errors, 200 when it is first shown."""
+    return 422 if request.method == "POST" else 200

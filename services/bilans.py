@@ -5,7 +5,6 @@ whatever the campaign's size. Hidden signers are included: they asked not to be
 shown on the site, and the list goes to the recipients only.
 """
 import csv
-import os
 
 from models import Signature
 from services.countries import country_name

@@ -109,9 +109,11 @@ def thread_for(campaign, viewer, before=None, per_page=PAGE_SIZE):
 
 
 def _page(query, before, per_page):
+    """Newest first, `per_page` rows older than the id `before`, and the next page's `before`."""
+    key = query.model.id
     if before is not None:
-        query = query.where(Comment.id < before)
-    rows = list(query.order_by(Comment.id.desc()).limit(per_page + 1))
+        query = query.where(key < before)
+    rows = list(query.order_by(key.desc()).limit(per_page + 1))
     if len(rows) > per_page:
         return rows[:per_page], rows[per_page - 1].id
     return rows, None
@@ -298,13 +300,7 @@ def journal(admin, before=None, per_page=JOURNAL_PAGE_SIZE):
     """The audit log, newest first; admins only."""
     if not is_member(admin) or not admin.is_admin:
         raise NotAllowed()
-    query = _journal()
-    if before is not None:
-        query = query.where(ModerationAction.id < before)
-    rows = list(query.order_by(ModerationAction.id.desc()).limit(per_page + 1))
-    if len(rows) > per_page:
-        return rows[:per_page], rows[per_page - 1].id
-    return rows, None
+    return _page(_journal(), before, per_page)
 
 
 __all__ = ["CommentingBlocked", "InvalidComment", "NotAllowed", "Thread"]

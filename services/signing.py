@@ -36,6 +36,13 @@ class SignerDetails:
     letter_subject: str = ""
     letter_body: str = ""
 
+    @classmethod
+    def of_member(cls, user, letter, **choices):
+        """A member signs with the details stored in their account and the letter they chose."""
+        return cls(email=user.email, last_name=user.last_name, first_name=user.first_name,
+                   postal_code=user.postal_code, city=user.city, country=user.country,
+                   profession=user.profession, address=user.address, **letter, **choices)
+
 
 def email_key(email):
     """The form of an address used to spot a second participation.
@@ -101,8 +108,10 @@ def _pending_signature(campaign, details, cc):
 def _insert(signature):
     """Insert the participation; False when the address already took part here."""
     values = {name: getattr(signature, name) for name in Signature._meta.fields
-              if name not in ("id", "user") and getattr(signature, name) is not None}
+              if name not in ("id", "campaign", "user") and getattr(signature, name) is not None}
     values["campaign"] = signature.campaign_id
+    if signature.user_id is not None:
+        values["user"] = signature.user_id
     signature.id = insert_row(Signature, values, ignore_conflict=True)
     return signature.id is not None
 
@@ -138,32 +147,29 @@ def sign_as_member(campaign, user, letter, requested_elu_ids=(), hide_identity=F
     """
     if not campaign.is_open():
         raise CampaignClosed()
-    details = letter_for(campaign, SignerDetails(
-        email=user.email, hide_identity=hide_identity, newsletter=newsletter,
-        last_name=user.last_name, first_name=user.first_name, postal_code=user.postal_code,
-        city=user.city, country=user.country, profession=user.profession, address=user.address,
-        **letter))
+    details = letter_for(campaign, SignerDetails.of_member(
+        user, letter, hide_identity=hide_identity, newsletter=newsletter))
     cc = copied_elus(campaign, details, requested_elu_ids)
-    pending = _pending_signature(campaign, details, cc)
+    signature = _pending_signature(campaign, details, cc)
+    signature.user = user
     with write_transaction():
-        signature = pending if _insert(pending) else None
-        if signature is None:
+        if not _insert(signature):
             signature = member_signature(campaign, user)
             if signature.status == Signature.CONFIRMED:
                 return False
-            _refresh_pending(signature, details, cc)
-        Signature.update(user=user).where(Signature.id == signature.id).execute()
+            signature = _refresh_pending(signature, details, cc, user)
         if _mark_confirmed(signature) and campaign.is_cyberaction:
-            messages.queue_letter(Signature.get_by_id(signature.id), campaign)
+            messages.queue_letter(signature, campaign)
     return True
 
 
-def _refresh_pending(signature, details, cc):
+def _refresh_pending(signature, details, cc, user):
     """A pending participation from before the member logged in takes today's details."""
     Signature.update(cc_addrs=",".join(elu.email for elu in cc),
-                     cc_names=", ".join(elu.display_name for elu in cc),
+                     cc_names=", ".join(elu.display_name for elu in cc), user=user,
                      **{name: value for name, value in vars(details).items() if name != "email"},
                      ).where(Signature.id == signature.id).execute()
+    return Signature.get_by_id(signature.id)
 
 
 # Managing a participation from the link in the confirmation email ------------
@@ -172,8 +178,14 @@ MANAGE_MAX_AGE = 2 * 365 * 24 * 3600
 
 
 def signature_for_manage_token(token):
-    nonce = read_token(messages.MANAGE_PURPOSE, token, MANAGE_MAX_AGE)
-    signature = Signature.get_or_none(Signature.confirm_nonce == nonce)
+    """The participation a management link points to; raises on a bad or old link."""
+    return _signature_for(messages.MANAGE_PURPOSE, token, MANAGE_MAX_AGE)
+
+
+def _signature_for(purpose, token, max_age):
+    """Both links carry the participation's nonce, each signed for its own purpose."""
+    nonce = read_token(purpose, token, max_age)
+    signature = Signature.first_raw('SELECT * FROM "signature" WHERE "confirm_nonce" = ?', nonce)
     if signature is None:
         raise InvalidToken()
     return signature
@@ -216,12 +228,8 @@ class Confirmation:
 
 def signature_for_token(token):
     """The participation a confirmation link points to; raises on a bad or old link."""
-    nonce = read_token(messages.CONFIRM_PURPOSE, token,
-                       current_app.config["CONFIRMATION_MAX_AGE"])
-    signature = Signature.first_raw('SELECT * FROM "signature" WHERE "confirm_nonce" = ?', nonce)
-    if signature is None:
-        raise InvalidToken()
-    return signature
+    return _signature_for(messages.CONFIRM_PURPOSE, token,
+                          current_app.config["CONFIRMATION_MAX_AGE"])
 
 
 def confirm(token):

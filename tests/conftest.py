@@ -217,3 +217,18 @@ def log_in(client, email="membre@example.net", password=MEMBER_PASSWORD, remembe
     if remember:
         data["remember"] = "y"
     return client.post("/connexion", data=data)
+
+
+def delete_own_account(client, password=MEMBER_PASSWORD):
+    """Mon profil → Supprimer mon compte, confirmed."""
+    return client.post("/compte/supprimer", data={
+        "csrf_token": csrf_token(client, "/compte/supprimer"), "password": password,
+        "confirm": "y"})
+
+
+def assert_no_table_holds(*traces):
+    """Walk every row of every model: none may contain any of the traces."""
+    for model in ALL_MODELS:
+        for row in model.select().dicts():
+            assert not any(trace in str(value) for value in row.values()
+                           for trace in traces), (model.__name__, row)

@@ -6,10 +6,10 @@ import re
 import pytest
 
 from conftest import (
-    DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, campaign_at, csrf_token, log_in,
-    make_member,
+    DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, assert_no_table_holds, campaign_at,
+    csrf_token, delete_own_account, log_in, make_member,
 )
-from models import ALL_MODELS, Comment, CommentReport, User
+from models import Comment, CommentReport, User
 from services import comments
 
 COMMENTS = f"{DEMO_CYBERACTION}/commentaires"
@@ -291,16 +291,8 @@ def test_deleted_account_leaves_its_comments_as_compte_supprime_without_personal
     other = make_member(app, email="autre@example.net")
     CommentReport.create(comment=add_comment(other, "À signaler"), reporter=User.get(
         User.email == "membre@example.net"), reason="test")
-    response = client.post("/compte/supprimer", data={
-        "csrf_token": csrf_token(client, "/compte/supprimer"), "password": MEMBER_PASSWORD,
-        "confirm": "y"})
-    assert response.status_code == 303
-
-    traces = ("membre@example.net", "Quintessence")
-    for model in ALL_MODELS:
-        for row in model.select().dicts():
-            assert not any(trace in str(value) for value in row.values()
-                           for trace in traces), (model.__name__, row)
+    assert delete_own_account(client).status_code == 303
+    assert_no_table_holds("membre@example.net", "Quintessence")
     kept = Comment.get(Comment.body == "Mon avis reste.")
     assert kept.author_id is None
     html = client.get(DEMO_CYBERACTION).get_data(as_text=True)

@@ -3,8 +3,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import (
-    DEMO_CYBERACTION, MEMBER_PASSWORD, campaign_at, csrf_token, log_in, make_member,
-    post_signature,
+    DEMO_CYBERACTION, MEMBER_PASSWORD, campaign_at, csrf_token, delete_own_account, log_in,
+    make_member, post_signature,
 )
 from models import OutboxMessage, Signature
 from services import accounts, signing
@@ -32,8 +32,7 @@ def test_deleting_an_account_keeps_mail_of_addresses_that_merely_contain_it(app,
     OutboxMessage.create(category="confirmation", to_addrs="jean-paul@example.net",
                          subject="Pour Jean-Paul", body_text="…")
     log_in(client, "paul@example.net")
-    client.post("/compte/supprimer", data={"csrf_token": csrf_token(client, "/compte/supprimer"),
-                                           "password": MEMBER_PASSWORD, "confirm": "y"})
+    delete_own_account(client)
     assert OutboxMessage.select().where(OutboxMessage.subject == "Pour Jean-Paul").exists()
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from app import create_app
-from conftest import DEMO_CLOSED, DEMO_CYBERACTION, DEMO_PETITION, post_signature
+from conftest import DEMO_CYBERACTION, DEMO_PETITION, post_signature
 
 
 def test_home_lists_open_campaigns_with_counters(client, database):

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from conftest import DEMO_CYBERACTION, DEMO_PETITION, post_signature, required
+from conftest import DEMO_CYBERACTION, DEMO_PETITION, csrf_token, post_signature, required
 from models import Signature
 
 
@@ -40,3 +40,12 @@ def test_one_address_is_mailed_a_few_times_at_most_whatever_the_campaign(app, ht
     statuses = [post_signature(htmx, url=url, email="Cible+%d@example.net" % n).status_code
                 for n, url in enumerate([DEMO_CYBERACTION, DEMO_PETITION, DEMO_CYBERACTION])]
     assert statuses == [200, 200, 429]
+
+
+def test_logins_on_one_typed_address_are_capped_known_or_not(app, htmx, database):
+    app.config.update(LOGIN_RATE_LIMIT="100 per minute", ACCOUNT_RATE_LIMIT="2 per hour")
+    token = csrf_token(htmx, DEMO_CYBERACTION)
+    statuses = [htmx.post(f"{DEMO_CYBERACTION}/connexion", data={
+        "connexion-csrf_token": token, "connexion-email": "Personne@example.net",
+        "connexion-password": "mauvais mot de passe"}).status_code for _ in range(3)]
+    assert statuses == [422, 422, 429]

@@ -2,7 +2,7 @@
 import json
 
 from flask import (
-    Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for,
+    Blueprint, flash, make_response, redirect, render_template, request, url_for,
 )
 from flask_login import current_user, login_required
 
@@ -12,33 +12,16 @@ from blueprints.accounts.forms import (
 )
 from blueprints.accounts.session import forget_session, log_in, log_out, safe_next
 from blueprints.forms import EmptyForm
-from blueprints.rendering import page_or_fragment, wants_fragment
+from blueprints.rendering import form_status, page_or_fragment, wants_fragment
+from blueprints.limits import configured, typed_address
+from blueprints.errors import error_response
 from extensions import limiter
 from services import accounts
-from services.signing import email_key
 
 bp = Blueprint("accounts", __name__)
 
 BAD_CREDENTIALS = ("Adresse électronique ou mot de passe incorrect, ou adresse pas encore "
                    "vérifiée (un nouveau lien de vérification part alors vers elle).")
-
-
-def login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def account_limit():
-    return current_app.config["ACCOUNT_RATE_LIMIT"]
-
-
-def mail_limit():
-    return current_app.config["ACCOUNT_MAIL_RATE_LIMIT"]
-
-
-def submitted_address():
-    """Limits per account key on the address typed, known or not: nothing to enumerate."""
-    typed = request.form.get("email") or request.form.get("connexion-email", "")
-    return "account:" + email_key(typed)
 
 
 def attempt_login(form):
@@ -57,8 +40,8 @@ def attempt_login(form):
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(account_limit, key_func=submitted_address, methods=["POST"])
+@limiter.limit(configured("LOGIN_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address, methods=["POST"])
 def login():
     """Connexion."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -69,9 +52,8 @@ def login():
             response.headers["HX-Redirect"] = target
             return response
         return redirect(target, code=303)
-    status = 422 if request.method == "POST" else 200
     return page_or_fragment("accounts/login.html", "accounts/_partials/_login_form.html",
-                            status=status, form=form, action=url_for("accounts.login"))
+                            status=form_status(), form=form, action=url_for("accounts.login"))
 
 
 @bp.post("/deconnexion")
@@ -84,8 +66,8 @@ def logout():
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
-@limiter.limit(mail_limit, methods=["POST"])
-@limiter.limit(mail_limit, key_func=submitted_address, methods=["POST"])
+@limiter.limit(configured("ACCOUNT_MAIL_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(configured("ACCOUNT_MAIL_RATE_LIMIT"), key_func=typed_address, methods=["POST"])
 def register():
     """Inscription: the account works once its address is verified."""
     form = RegisterForm()
@@ -97,8 +79,7 @@ def register():
             form.password.errors.append(str(error))
         else:
             return render_template("accounts/check_mailbox.html", purpose="inscription")
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/register.html", form=form), status
+    return render_template("accounts/register.html", form=form), form_status()
 
 
 @bp.route("/compte/verifier/<token>", methods=["GET", "POST"])
@@ -115,16 +96,15 @@ def verify(token):
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
-@limiter.limit(mail_limit, methods=["POST"])
-@limiter.limit(account_limit, key_func=submitted_address, methods=["POST"])
+@limiter.limit(configured("ACCOUNT_MAIL_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address, methods=["POST"])
 def forgotten_password():
     """Ask for a reset link; the answer is the same for any address."""
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
         return render_template("accounts/check_mailbox.html", purpose="reset")
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/forgotten_password.html", form=form), status
+    return render_template("accounts/forgotten_password.html", form=form), form_status()
 
 
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
@@ -155,7 +135,7 @@ def profile():
         accounts.update_profile(current_user, accounts.Profile(**form.identity()))
         flash("Vos informations sont enregistrées.", "success")
         return redirect(url_for("accounts.profile"), code=303)
-    return _profile_page(form=form, status=422 if request.method == "POST" else 200)
+    return _profile_page(form=form, status=form_status())
 
 
 def _profile_page(status=200, **forms):
@@ -187,7 +167,7 @@ def change_password():
 
 @bp.post("/compte/courriel")
 @login_required
-@limiter.limit(mail_limit)
+@limiter.limit(configured("ACCOUNT_MAIL_RATE_LIMIT"))
 def change_email():
     """Ask to change the address; it changes once the new one is verified."""
     form = EmailChangeForm()
@@ -214,8 +194,7 @@ def confirm_email_change(token):
     except (accounts.InvalidToken, accounts.ExpiredToken):
         return _bad_link()
     except accounts.AccountError as error:
-        return render_template("errors/error.html", title="Adresse déjà prise",
-                               message=str(error)), 409
+        return error_response(409, "Adresse déjà prise", str(error))
     flash("Votre nouvelle adresse est enregistrée.", "success")
     return redirect(url_for("accounts.profile"), code=303)
 
@@ -246,11 +225,10 @@ def delete():
             forget_session()
             flash("Votre compte et vos données personnelles sont effacés.", "info")
             return redirect(url_for("campaigns.index"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/delete.html", form=form), status
+    return render_template("accounts/delete.html", form=form), form_status()
 
 
 def _bad_link():
-    return render_template("errors/error.html", title="Lien invalide ou expiré",
-                           message="Ce lien n'est pas valide ou a expiré. Recommencez la démarche "
-                                   "pour en recevoir un nouveau."), 404
+    return error_response(404, "Lien invalide ou expiré",
+                          "Ce lien n'est pas valide ou a expiré. Recommencez la démarche "
+                          "pour en recevoir un nouveau.")

@@ -2,19 +2,20 @@
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from blueprints.accounts.routes import account_limit, attempt_login, login_limit, submitted_address
+from blueprints.accounts.routes import attempt_login
 from blueprints.campaigns import bp
 from blueprints.campaigns.pages import (
-    KINDS, get_campaign, inline_login_form, member_form, sign_area, sign_rate_limit,
+    KINDS, get_campaign, inline_login_form, member_form, sign_area,
 )
 from blueprints.rendering import page_or_fragment, wants_fragment
+from blueprints.limits import configured, typed_address
 from extensions import limiter
 from services import signing
 
 
 @bp.post(f"/{KINDS}/<slug>/connexion")
-@limiter.limit(login_limit)
-@limiter.limit(account_limit, key_func=submitted_address)
+@limiter.limit(configured("LOGIN_RATE_LIMIT"))
+@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address)
 def login(kind, slug):
     """J'ai un compte: log in inline; the signing side becomes the one-click form."""
     campaign = get_campaign(kind, slug)
@@ -37,7 +38,7 @@ def login(kind, slug):
 
 @bp.post(f"/{KINDS}/<slug>/signer-en-un-clic")
 @login_required
-@limiter.limit(sign_rate_limit)
+@limiter.limit(configured("SIGN_RATE_LIMIT"))
 def sign_member(kind, slug):
     """Je signe en un clic: the member's participation counts at once."""
     campaign = get_campaign(kind, slug)

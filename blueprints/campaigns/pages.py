@@ -7,6 +7,8 @@ from blueprints.campaigns import bp
 from blueprints.forms import EmptyForm, MemberSignatureForm, SignatureForm
 from blueprints.page_cache import cached_page
 from blueprints.rendering import page_or_fragment, wants_fragment
+from blueprints.limits import configured, typed_address
+from blueprints.errors import error_response
 from extensions import limiter
 from models import Campaign
 from services import elus, letters, signing
@@ -77,28 +79,7 @@ def signer_details(form):
     """What the signer typed, or the member's stored details with their letter."""
     if isinstance(form, SignatureForm):
         return form.signer_details()
-    user = current_user
-    return signing.SignerDetails(
-        email=user.email, last_name=user.last_name, first_name=user.first_name,
-        postal_code=user.postal_code, city=user.city, country=user.country,
-        profession=user.profession, address=user.address, **form.letter())
-
-
-def sign_rate_limit():
-    return current_app.config["SIGN_RATE_LIMIT"]
-
-
-def sign_address_limit():
-    return current_app.config["SIGN_ADDRESS_RATE_LIMIT"]
-
-
-def typed_signer_address():
-    """Signing mails the address typed: cap it per address too, whatever the client."""
-    return "signer:" + signing.email_key(request.form.get("email", ""))
-
-
-def confirm_rate_limit():
-    return current_app.config["CONFIRM_RATE_LIMIT"]
+    return signing.SignerDetails.of_member(current_user, form.letter())
 
 
 @bp.get("/")
@@ -132,8 +113,8 @@ def counter(kind, slug):
 
 
 @bp.post(f"/{KINDS}/<slug>/signer")
-@limiter.limit(sign_rate_limit)
-@limiter.limit(sign_address_limit, key_func=typed_signer_address)
+@limiter.limit(configured("SIGN_RATE_LIMIT"))
+@limiter.limit(configured("SIGN_ADDRESS_RATE_LIMIT"), key_func=typed_address)
 def sign(kind, slug):
     """Record a participation; the form comes back with its errors, or the thanks."""
     campaign = get_campaign(kind, slug)
@@ -200,7 +181,7 @@ def confirm_page(token):
 
 
 @bp.post("/confirmer/<token>")
-@limiter.limit(confirm_rate_limit)
+@limiter.limit(configured("CONFIRM_RATE_LIMIT"))
 def confirm(token):
     """Confirm the participation: counted, and the letter leaves."""
     try:
@@ -208,9 +189,9 @@ def confirm(token):
     except (signing.InvalidToken, signing.ExpiredToken) as error:
         return _bad_link(error)
     except signing.CampaignClosed:
-        return render_template(
-            "errors/error.html", title="Campagne close",
-            message="Cette campagne est close : votre participation n'a pas pu être confirmée."), 409
+        return error_response(
+            409, "Campagne close",
+            "Cette campagne est close : votre participation n'a pas pu être confirmée.")
     return render_template("campaigns/confirmed.html", result=result,
                            campaign=result.campaign, signature=result.signature)
 
@@ -219,6 +200,6 @@ def _bad_link(error):
     if isinstance(error, signing.ExpiredToken):
         message = ("Ce lien de confirmation a expiré. Signez de nouveau la campagne avec la même "
                    "adresse : vous recevrez un nouveau lien.")
-        return render_template("errors/error.html", title="Lien expiré", message=message), 410
+        return error_response(410, "Lien expiré", message)
     message = "Ce lien de confirmation n'est pas valide. Vérifiez qu'il a été copié en entier."
-    return render_template("errors/error.html", title="Lien invalide", message=message), 404
+    return error_response(404, "Lien invalide", message)

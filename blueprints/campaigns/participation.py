@@ -3,12 +3,12 @@ from flask import flash, redirect, render_template, url_for
 
 from blueprints.campaigns import bp
 from blueprints.forms import EmptyForm
+from blueprints.errors import error_response
 from services import signing
 
 
 def _bad_link():
-    return render_template("errors/error.html", title="Lien invalide",
-                           message="Ce lien ne correspond à aucune participation."), 404
+    return error_response(404, "Lien invalide", "Ce lien ne correspond à aucune participation.")
 
 
 @bp.get("/participation/<token>")
@@ -42,8 +42,7 @@ def withdraw(token):
     except (signing.InvalidToken, signing.ExpiredToken):
         return _bad_link()
     except signing.CampaignClosed:
-        return render_template("errors/error.html", title="Campagne close",
-                               message="La campagne est close : les participations ne peuvent "
-                                       "plus être retirées."), 409
+        return error_response(409, "Campagne close", "La campagne est close : les participations "
+                                                     "ne peuvent plus être retirées.")
     flash("Votre participation est retirée.", "success")
     return redirect(url_for(".show", kind=campaign.kind, slug=campaign.slug), code=303)
