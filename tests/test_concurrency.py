@@ -28,9 +28,16 @@ def test_parallel_signers_and_repeated_address_end_with_exact_counts(app, databa
     assert statuses == [303] * 40
     assert Signature.select().count() == 31
 
-    links = {LINK.search(message.body_text).group(1)
-             for message in OutboxMessage.select().where(OutboxMessage.category == "confirmation")}
+    # The repeated address may also get one reminder, whose link carries a newer
+    # timestamp: keep the first link each participation was sent.
+    confirmations = (OutboxMessage.select()
+                     .where(OutboxMessage.category == "confirmation")
+                     .order_by(OutboxMessage.id.desc()))
+    links = {message.signature_id: LINK.search(message.body_text).group(1)
+             for message in confirmations}
     assert len(links) == 31
+    assert confirmations.count() <= 32
+    links = set(links.values())
     # Every link twice, concurrently: the second press must change nothing.
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(lambda path: confirm_link(app, path), sorted(links) * 2))
