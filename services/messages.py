@@ -1,5 +1,5 @@
 """Every email the site sends is built here and written to the outbox."""
-from flask import current_app, render_template
+from flask import current_app
 
 from models import OutboxMessage, insert_row
 from services import letters
@@ -30,14 +30,19 @@ def save(message_fields, signature_id=None):
     return insert_row(OutboxMessage, {"signature": signature_id, **message_fields})
 
 
+def _render(name, context):
+    """An email body: only what the message is given, none of the page's request context."""
+    return current_app.jinja_env.get_template(name).render(context)
+
+
 def _build(category, template, to, subject, signature=None, **fields):
     context = {"site_name": current_app.config["SITE_NAME"], "signature": signature, **fields}
     return {
         "category": category,
         "to_addrs": ",".join(to),
         "subject": subject,
-        "body_text": render_template(f"email/{template}.txt", **context),
-        "body_html": render_template(f"email/{template}.html", **context),
+        "body_text": _render(f"email/{template}.txt", context),
+        "body_html": _render(f"email/{template}.html", context),
     }
 
 

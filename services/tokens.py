@@ -1,4 +1,6 @@
 """Signed, expiring tokens for links sent by email."""
+import functools
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -12,7 +14,13 @@ class ExpiredToken(Exception):
 
 
 def _serializer(purpose):
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@functools.lru_cache(maxsize=64)
+def _serializer_for(secret_key, purpose):
+    # Building a serializer derives its keys: once per purpose, not once per link.
+    return URLSafeTimedSerializer(secret_key, salt=purpose)
 
 
 def make_token(purpose, value):
