@@ -50,7 +50,7 @@ DECOUPAGE := @etalab/decoupage-administratif@6.0.0
 communes:
 	rm -rf .build/decoupage && mkdir -p .build/decoupage
 	cd .build/decoupage && npm pack --silent $(DECOUPAGE) >/dev/null && tar xzf *.tgz
-	$(PYTHON) scripts/build_communes.py .build/decoupage/package/data/communes.json data/communes.csv
+	$(PYTHON) scripts/build_communes.py .build/decoupage/package/data data
 
 bench: dev-install
 	$(BIN)/python -m bench $(BENCH_ARGS)

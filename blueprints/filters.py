@@ -4,6 +4,8 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
+from services import elus
+
 PARIS = ZoneInfo("Europe/Paris")
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -76,3 +78,4 @@ def sources(text):
 def register(app):
     for function in (local_date, local_datetime, thousands, ordinal, linkify, paragraphs, sources):
         app.add_template_filter(function)
+    app.add_template_filter(elus.departement_name)

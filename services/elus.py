@@ -1,7 +1,10 @@
 """Finding a signer's commune and élus from their postal code and town."""
+import csv
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from peewee import fn
 
@@ -21,6 +24,23 @@ def departement_code(raw):
     """'1' and '01' are both Ain; '2a' is Corse-du-Sud."""
     code = str(raw).strip().upper()
     return code.zfill(2) if code.isdigit() and len(code) < 2 else code
+
+
+DEPARTEMENTS_CSV = Path(__file__).resolve().parent.parent / "data" / "departements.csv"
+
+
+@functools.lru_cache(maxsize=1)
+def _departement_names():
+    with open(DEPARTEMENTS_CSV, encoding="utf-8", newline="") as handle:
+        return {row["code"]: row["name"] for row in csv.DictReader(handle)}
+
+
+def departement_name(code):
+    """'Ain' for '01', 'Corse-du-Sud' for '2A'; the code itself when we do not know it."""
+    code = departement_code(code)
+    names = _departement_names()
+    # The Assemblée writes French people abroad as '099'.
+    return names.get(code) or names.get(code.lstrip("0").zfill(2)) or code
 
 
 def circonscription_code(departement, number):

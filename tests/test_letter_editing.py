@@ -6,6 +6,7 @@ import pytest
 from conftest import DEMO_CYBERACTION, campaign_at, csrf_token, post_signature
 from models import Campaign, Elu, OutboxMessage, Signature
 from services import outbox
+from services.elus import departement_name
 
 LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
 OWN_SUBJECT = "Écoles : gardez nos données en Europe"
@@ -133,7 +134,9 @@ def test_recap_preview_shows_the_letter_as_it_will_leave(htmx, database):
 def test_liste_delus_by_departement(client, database):
     index = client.get("/elus").get_data(as_text=True)
     assert 'href="/elus/75"' in index
+    assert "Paris" in index and "Ille-et-Vilaine" in index
     page = client.get("/elus/35").get_data(as_text=True)
+    assert "Ille-et-Vilaine" in page
     assert "Sacha Témoin" in page and "Lou Essai" in page
     assert "sacha.temoin@example.org" not in page
     assert client.get("/elus/00").status_code == 404
@@ -165,3 +168,11 @@ class TestDelivery:
         assert body.startswith("Madame, Monsieur,\n\nJe suis parent d'élève à Paris.")
         assert "Gardez nos données <chez nous>." in body
         assert body.rstrip().endswith("Hélène Durand\nEnseignante\n75011 Paris")
+
+
+def test_departement_names_cover_metropole_corsica_overseas_and_abroad():
+    assert departement_name("1") == "Ain"
+    assert departement_name("2a") == "Corse-du-Sud"
+    assert departement_name("971") == "Guadeloupe"
+    assert departement_name("099") == "Français établis hors de France"
+    assert departement_name("ZZ") == "ZZ"
