@@ -130,8 +130,13 @@ def checked_email(value):
     """The normalised address, or a French field error."""
     if has_control_characters(value):
         raise ValidationError(INVISIBLE)
+    if not (value or "").rpartition("@")[0].isascii():
+        # Mail relays rarely accept SMTPUTF8: such an address would never get its link.
+        raise ValidationError("Les lettres accentuées ne sont pas acceptées avant le « @ » : "
+                              "indiquez une autre adresse.")
     try:
-        return validate_email(value or "", check_deliverability=False).normalized
+        return validate_email(value or "", check_deliverability=False,
+                              allow_smtputf8=False).ascii_email
     except EmailNotValidError:
         raise ValidationError(
             "Cette adresse électronique n'est pas valide (exemple\u00a0: nom@exemple.fr).")

@@ -88,7 +88,13 @@ def run_forever(should_stop, idle_sleep=1.0):
     worker_id = new_worker_id()
     log.info("outbox worker %s started", worker_id)
     while not should_stop():
-        if not deliver_due(worker_id):
+        try:
+            handled = deliver_due(worker_id)
+        except Exception:  # noqa: BLE001 - one bad batch must not stop the mail of everyone
+            log.exception("outbox worker %s: a batch failed; its messages return after their lease",
+                          worker_id)
+            handled = 0
+        if not handled:
             time.sleep(idle_sleep)
     log.info("outbox worker %s stopped", worker_id)
 
@@ -137,7 +143,9 @@ def _send_one(connection, message, now):
             _retry_later(message, now, _describe(error))
         else:
             _give_up(message, _describe(error))
-    except BadHeaderError as error:
+    except (BadHeaderError, ValueError) as error:
+        # The message itself cannot be written out (a header or an address that does
+        # not encode): no retry will change that.
         _give_up(message, _describe(error))
     else:
         _mark_sent(message)

@@ -78,3 +78,17 @@ def test_email_domain_is_normalised_and_kept(htmx, database):
     signature = Signature.get()
     assert signature.email == "Helene.Durand@example.net"
     assert signature.email_key == "helene.durand@example.net"
+
+
+def test_accented_local_part_is_refused_in_french_and_the_form_kept(htmx, database):
+    response = post_signature(htmx, email="josé@exemple.fr")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Les lettres accentuées ne sont pas acceptées avant le « @ »" in html
+    assert 'value="Durand"' in html
+    assert Signature.select().count() == 0
+
+
+def test_internationalised_domain_is_stored_in_its_ascii_form(htmx, database):
+    assert post_signature(htmx, email="helene@exemple-éco.fr").status_code == 200
+    assert Signature.get().email == "helene@xn--exemple-co-i7a.fr"

@@ -138,5 +138,19 @@ def test_header_injection_in_stored_subject_is_neutralised(app, smtp_server, dat
     assert "Bcc" not in smtp_server.mailbox.messages[0]
 
 
+def test_a_message_that_cannot_be_encoded_fails_alone_and_the_rest_is_delivered(
+        app, smtp_server, database):
+    with app.app_context():
+        broken = OutboxMessage.create(category="letter", to_addrs="josé@exemple.fr",
+                                      subject="Illisible", body_text="Texte")
+        OutboxMessage.create(category="letter", to_addrs="cible@example.org",
+                             subject="Lisible", body_text="Texte")
+        outbox.drain()
+    broken = OutboxMessage.get_by_id(broken.id)
+    assert broken.status == OutboxMessage.FAILED
+    assert "UnicodeEncodeError" in broken.last_error
+    assert [message["Subject"] for message in smtp_server.mailbox.messages] == ["Lisible"]
+
+
 def test_smtp_errors_are_the_ones_the_worker_expects():
     assert issubclass(smtplib.SMTPRecipientsRefused, smtplib.SMTPException)
