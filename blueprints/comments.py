@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Optional
 from blueprints.accounts.forms import LoginForm
 from blueprints.accounts.routes import attempt_login
 from blueprints.campaigns.pages import KINDS, get_campaign, sign_area
-from blueprints.forms import length, letter_text, strip
+from blueprints.forms import length, letter_text, one_newline, strip
 from blueprints.rendering import page_or_fragment, wants_fragment
 from blueprints.limits import configured, member, typed_address
 from blueprints.errors import error_response
@@ -22,11 +22,6 @@ bp = Blueprint("comments", __name__)
 
 LOGIN_PREFIX = "connexion-commentaire"
 CONTEXTS = ("campagne", "moderation")
-
-
-def one_newline(value):
-    """Browsers send CRLF; the length limit counts what the member typed."""
-    return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
 class CommentForm(FlaskForm):

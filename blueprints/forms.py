@@ -18,6 +18,11 @@ PLACE_PATTERN = re.compile(r"^[\w]+(?:[ '’.\-/,()]+[\w]+)*[.)]?$")
 FREE_TEXT_FORBIDDEN = re.compile(r"[<>{}\[\]\\`|^~$]")
 
 
+def one_newline(value):
+    """Browsers send CRLF; length limits count what the person typed."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -147,13 +152,13 @@ class LetterFields:
 
     letter_subject = StringField("Objet", filters=[strip], validators=[
         DataRequired("L'objet du message ne peut pas être vide."), length(200), one_line])
-    letter_body = TextAreaField("Texte du message", filters=[strip], validators=[
+    letter_body = TextAreaField("Texte du message", filters=[one_newline, strip], validators=[
         DataRequired("Le texte du message ne peut pas être vide."), length(5000), letter_text])
     elus = SelectMultipleField("Copie à mes élus", coerce=int, choices=[], validate_choice=False)
 
     def letter(self):
         return {"letter_subject": self.letter_subject.data or "",
-                "letter_body": (self.letter_body.data or "").replace("\r\n", "\n")}
+                "letter_body": self.letter_body.data or ""}
 
 
 class SignatureForm(IdentityForm, LetterFields):

@@ -176,3 +176,10 @@ def test_departement_names_cover_metropole_corsica_overseas_and_abroad():
     assert departement_name("971") == "Guadeloupe"
     assert departement_name("099") == "Français établis hors de France"
     assert departement_name("ZZ") == "ZZ"
+
+
+def test_letter_length_counts_line_breaks_once_as_typed(htmx, database):
+    body = "Une ligne du message.\r\n" * 220  # 5,060 characters as sent, 4,839 as typed
+    response = post_signature(htmx, letter_subject="Mon objet", letter_body=body)
+    assert response.status_code == 200
+    assert Signature.get().letter_body == body.replace("\r\n", "\n").strip()
