@@ -20,7 +20,7 @@ def test_campaign_page_shows_every_element_of_the_design(client, database):
     for expected in [
         "<h1>Pour des écoles libres", "numérique", 'class="counter"', 'href="#signer"',
         "En ligne depuis le", "Proposée par", "Collectif Écoles Libres", "Envoyée à",
-        "Premier ministre", "Date de clôture", "Plus d'infos", "Sources",
+        "Premier ministre | votre député·e (en copie, au choix)", "Date de clôture", "Plus d'infos", "Sources",
         "https://example.org/rapport-souverainete", "Récapitulatif du message",
         "premier-ministre@example.org", "Stop à la migration des écoles vers Microsoft 365",
         "Je signe sans compte",
@@ -37,6 +37,7 @@ def test_petition_page_has_no_letter_recap(client, database):
     html = client.get(DEMO_PETITION).get_data(as_text=True)
     assert "Signer la pétition" in html
     assert "Récapitulatif du message" not in html
+    assert "votre député·e" not in html
 
 
 def test_counter_fragment_is_cacheable_for_a_few_seconds(client, database):
