@@ -222,6 +222,9 @@ class User(BaseModel):
     role = CharField(max_length=12, default=MEMBER)
     email_verified_at = DateTimeField(null=True)
     pending_email = CharField(max_length=254, null=True)
+    # Addresses the account had before, one per line: kept so that deleting the
+    # account can erase the mail that went to them, and shown in the data export.
+    former_emails = TextField(default="")
     # Rotated at logout and password change: every older session and remember cookie dies.
     session_token = CharField(max_length=32)
     last_name = CharField(max_length=100, default="")
@@ -237,6 +240,10 @@ class User(BaseModel):
 
     is_authenticated = True
     is_anonymous = False
+
+    @property
+    def former_addresses(self):
+        return [address for address in (self.former_emails or "").split("\n") if address]
 
     @property
     def is_active(self):

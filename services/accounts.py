@@ -214,8 +214,13 @@ def confirm_email_change(token):
                                     & (User.id != user.id)).exists()
         if taken:
             raise AccountError("Cette adresse est déjà celle d'un autre compte.")
+        # What the member signed without an account under the old address stays theirs.
+        Signature.update(user=user.id).where((Signature.email_key == user.email_key)
+                                             & Signature.user.is_null()).execute()
         User.update(email=user.pending_email, email_key=email_key(user.pending_email),
-                    pending_email=None).where(User.id == user.id).execute()
+                    pending_email=None,
+                    former_emails="\n".join([*user.former_addresses, user.email])).where(
+            User.id == user.id).execute()
     return User.get_by_id(user.id)
 
 
@@ -233,31 +238,54 @@ def comments_of(user):
     return list(user.comments.order_by(Comment.created_at.desc()))
 
 
+def _when(moment):
+    return moment.isoformat() if moment else None
+
+
 def export_data(user):
     """Everything held about the member, as plain data for a JSON download."""
     account = {name: getattr(user, name) for name in ("email", "role", *PROFILE_FIELDS)}
-    account["created_at"] = user.created_at.isoformat()
+    account.update(
+        created_at=_when(user.created_at), email_verified_at=_when(user.email_verified_at),
+        pending_email=user.pending_email, former_emails=user.former_addresses,
+        may_comment=user.can_comment)
     participations = [{
         "campaign": signature.campaign.title,
         "status": signature.status,
-        "signed_at": signature.created_at.isoformat(),
-        "confirmed_at": signature.confirmed_at.isoformat() if signature.confirmed_at else None,
+        "signed_at": _when(signature.created_at),
+        "confirmed_at": _when(signature.confirmed_at),
+        "email": signature.email,
         "name": f"{signature.first_name} {signature.last_name}",
+        "profession": signature.profession,
+        "address": signature.address,
         "postal_code": signature.postal_code,
         "city": signature.city,
+        "country": signature.country,
         "hidden_on_site": signature.hide_identity,
         "newsletter": signature.newsletter,
         "letter_subject": signature.letter_subject,
         "letter_body": signature.letter_body,
         "copied_elus": signature.cc_names,
+        "copied_elus_addresses": signature.cc_addrs,
     } for signature in _own_signatures(user)]
     comments = [{
         "campaign": comment.campaign.title,
-        "written_at": comment.created_at.isoformat(),
+        "written_at": _when(comment.created_at),
         "text": comment.body,
         "hidden_by_moderation": comment.hidden_at is not None,
     } for comment in user.comments]
-    return {"account": account, "participations": participations, "comments": comments}
+    reports = [{
+        "comment_campaign": report.comment.campaign.title,
+        "reported_at": _when(report.created_at),
+        "reason": report.reason,
+    } for report in user.reports]
+    moderation = [{
+        "action": action.label,
+        "at": _when(action.created_at),
+        "reason": action.reason,
+    } for action in user.moderation_received]
+    return {"account": account, "participations": participations, "comments": comments,
+            "reports": reports, "moderation_concerning_you": moderation}
 
 
 def delete_account(user, password):
@@ -276,9 +304,10 @@ def delete_account(user, password):
 
 
 def _forget_messages(user, signature_ids):
-    address = user.email.lower()
-    addressed = ((fn.LOWER(OutboxMessage.to_addrs) == address)
-                 | (fn.LOWER(OutboxMessage.reply_to) == address))
+    addresses = {address.lower() for address in
+                 [user.email, user.pending_email, *user.former_addresses] if address}
+    addressed = (fn.LOWER(OutboxMessage.to_addrs).in_(addresses)
+                 | fn.LOWER(OutboxMessage.reply_to).in_(addresses))
     if signature_ids:
         addressed = addressed | OutboxMessage.signature.in_(signature_ids)
     OutboxMessage.delete().where(addressed).execute()

@@ -205,6 +205,9 @@ def test_data_export_holds_the_account_and_its_participations(app, client, datab
     data = response.get_json()
     assert data["account"]["email"] == "membre@example.net"
     assert data["participations"][0]["status"] == "confirmed"
+    assert data["participations"][0]["email"] == "membre@example.net"
+    assert data["account"]["may_comment"] is True
+    assert data["reports"] == [] and data["moderation_concerning_you"] == []
 
 
 def test_deleting_the_account_erases_every_trace_but_keeps_the_count(app, client, database):
@@ -218,6 +221,33 @@ def test_deleting_the_account_erases_every_trace_but_keeps_the_count(app, client
     assert Signature.get().postal_code == ""
     assert campaign_at(DEMO_CYBERACTION).signature_count == 1
     assert client.get("/compte").status_code == 302
+
+
+def change_email(client, new_email):
+    client.post("/compte/courriel", data={"csrf_token": csrf_token(client, "/compte"),
+                                          "new_email": new_email, "password": MEMBER_PASSWORD})
+    message = OutboxMessage.get(OutboxMessage.to_addrs == new_email)
+    return re.search(r"https?://[^/\s]+(/compte/courriel/\S+)", message.body_text).group(1)
+
+
+def test_deleting_after_an_email_change_erases_the_old_and_the_pending_address_too(
+        app, client, database):
+    post_signature(app.test_client(), email="membre@example.net", last_name="Quintessence")
+    make_member(app, last_name="Quintessence")
+    log_in(client)
+    path = change_email(client, "nouvelle@example.net")
+    client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert User.get().email == "nouvelle@example.net"
+    change_email(client, "jamais.confirmee@example.net")
+
+    exported = client.get("/compte/donnees.json").get_json()
+    assert exported["account"]["former_emails"] == ["membre@example.net"]
+    assert exported["account"]["pending_email"] == "jamais.confirmee@example.net"
+    assert [item["email"] for item in exported["participations"]] == ["membre@example.net"]
+
+    assert delete_own_account(client).status_code == 303
+    assert_no_table_holds("membre@example.net", "nouvelle@example.net",
+                          "jamais.confirmee@example.net", "Quintessence")
 
 
 def test_one_click_signature_counts_at_once_and_sends_the_letter(app, htmx, database):
