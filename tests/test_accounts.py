@@ -293,6 +293,10 @@ def test_inline_login_on_a_campaign_page_swaps_in_the_one_click_form(app, htmx, 
     html = response.get_data(as_text=True)
     assert response.headers["HX-Retarget"] == "#sign-area"
     assert "Je signe en un clic" in html and "Mon profil" in html
+    # The comments come along: the member's comment form instead of the login.
+    assert 'id="commentaires" class="comments" aria-labelledby="commentaires-titre" hx-swap-oob="true"' in html
+    assert 'id="commentaire-texte"' in html
+    assert "Vous devez posséder un compte" not in html
     # The token of the page's other forms still works after the session was renewed.
     assert htmx.post(f"{DEMO_CYBERACTION}/signer-en-un-clic",
                      data={"csrf_token": token}).status_code == 200
