@@ -127,7 +127,14 @@ def new_comment_login_form():
     """The login under the comments: its own prefix keeps the page's ids unique.
 
     Unbound: a page redrawn after another form failed must not echo that form here."""
-    return LoginForm(prefix=LOGIN_PREFIX, formdata=None)
+    return comment_login_form(formdata=None)
+
+
+def comment_login_form(**options):
+    """The login form as the comments word it ("Courriel")."""
+    form = LoginForm(prefix=LOGIN_PREFIX, **options)
+    form.email.label.text = "Courriel"
+    return form
 
 
 @bp.app_template_global()
@@ -192,7 +199,7 @@ def _form_again(campaign, form, status):
 def login(kind, slug):
     """Log in from the comments; the page comes back with the member's comment form."""
     campaign = get_campaign(kind, slug)
-    form = LoginForm(prefix=LOGIN_PREFIX)
+    form = comment_login_form()
     if not (form.validate_on_submit() and attempt_login(form)):
         if wants_fragment():
             return render_template("accounts/_partials/_login_form.html", form=form,

@@ -80,6 +80,9 @@ def test_visitor_is_invited_to_log_in_inline_with_its_own_field_ids(client, data
     assert 'id="connexion-commentaire"' in html
     for field in ("email", "password", "remember"):
         assert f'<label for="connexion-commentaire-{field}"' in html
+    comment_login = html[html.index('id="connexion-commentaire"'):]
+    assert ">Courriel" in comment_login and ">Mot de passe" in comment_login
+    assert "Rester connecté-e" in comment_login
     assert 'name="text"' not in html  # no comment form for a visitor
     assert "Aucun commentaire pour l'instant." in html
 
