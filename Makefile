@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+AXE := axe-core@4.10.2
+AXE_JS := .build/axe-core/axe.min.js
 
 .PHONY: run test install dev-install db bench bench-exports clean communes
 
@@ -42,8 +44,15 @@ run: db
 	  $(FLASK) --debug run --host $(HOST) --port $(PORT)
 
 ## The whole test suite (PostgreSQL when TEST_DATABASE_URL is set, Chromium when installed).
-test: dev-install
+test: dev-install $(AXE_JS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## axe-core, the accessibility rules the browser tests check pages against (npm, pinned).
+$(AXE_JS):
+	@if command -v npm >/dev/null; then \
+	  rm -rf .build/axe-core && mkdir -p .build/axe-core && cd .build/axe-core && \
+	  npm pack --silent $(AXE) >/dev/null && tar xzf *.tgz --strip-components=1 package/axe.min.js; \
+	else echo "npm is not installed: the accessibility test will be skipped"; fi
 
 ## Rebuild data/communes.csv from the pinned npm package (Licence Ouverte).
 DECOUPAGE := @etalab/decoupage-administratif@6.0.0

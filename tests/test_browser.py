@@ -42,8 +42,9 @@ def page(browser):
 
 
 def field(page, label):
-    """The input whose label starts with the seed's word (labels end with "(obligatoire)")."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}\b"))
+    """The signing form's input whose label starts with the seed's word (labels end with
+    "(obligatoire)"); the comments' login has a "Courriel" of its own."""
+    return page.locator("form#signer").get_by_label(re.compile(rf"^{re.escape(label)}\b"))
 
 
 def fill_signer(page, email="helene.durand@example.net", postal_code="75011"):
