@@ -57,6 +57,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args(argv)
+    # Importing the application module builds the production app, which wants a real key.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
     with tempfile.TemporaryDirectory() as workdir:
         database_url = f"sqlite:///{workdir}/exports.sqlite3"
         started = time.perf_counter()
