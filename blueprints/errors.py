@@ -1,7 +1,7 @@
 """Error pages and fragments, in French."""
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 
-from blueprints.rendering import page_or_fragment
+from blueprints.rendering import page_or_fragment, wants_fragment
 
 
 def error_response(status, title, message):
@@ -15,9 +15,17 @@ def bad_request(error):
 
 
 def csrf_error(error):
-    return error_response(400, "Formulaire expiré",
-                  "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
-                  "Rechargez la page puis recommencez : vos informations n'ont pas été enregistrées.")
+    if not wants_fragment():
+        return error_response(400, "Formulaire expiré",
+                              "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
+                              "Rechargez la page puis recommencez : vos informations n'ont pas "
+                              "été enregistrées.")
+    # The page keeps the form as typed (static/js/site.js) and takes this fresh token.
+    response = error_response(400, "Formulaire expiré",
+                              "Le formulaire avait expiré : il vient d'être renouvelé. "
+                              "Ce que vous avez saisi est conservé ; renvoyez-le.")
+    response.headers["X-CSRF-Token"] = generate_csrf()
+    return response
 
 
 def forbidden(error):

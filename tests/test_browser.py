@@ -146,6 +146,48 @@ def test_invalid_email_and_postal_code_show_french_errors_in_place_and_keep_inpu
     assert_not_reloaded(page, url)
 
 
+def test_expired_form_keeps_what_was_typed_and_goes_through_when_sent_again(page, live_server):
+    url = live_server.url + DEMO_CYBERACTION
+    page.goto(url)
+    mark_window(page)
+    fill_signer(page)
+    page.get_by_text("Modifier des éléments").click()
+    field(page, "Texte du message").fill("Mon texte, écrit avec soin.")
+    # As if the page had been open for hours: its token no longer matches.
+    page.locator('form#signer input[name="csrf_token"]').evaluate("input => input.value = 'perime'")
+    with page.expect_response(re.compile(r"/apercu$")) as refresh:  # refused: a 400
+        field(page, "Prénom").fill("Hélène-Marie")
+    assert refresh.value.status == 400
+    expect(page.locator("#recap")).to_contain_text("Récapitulatif du message")
+    page.locator('form#signer input[name="csrf_token"]').evaluate("input => input.value = 'perime'")
+    page.get_by_role("button", name=SUBMIT).click()
+
+    notice = page.locator(".request-notice")
+    expect(notice).to_contain_text("Le formulaire avait expiré")
+    expect(notice).to_be_focused()
+    expect(field(page, "Nom")).to_have_value("Durand")
+    expect(field(page, "Texte du message")).to_have_value("Mon texte, écrit avec soin.")
+    expect(page.locator(".request-notice")).to_have_count(1)
+    assert Signature.select().count() == 0
+
+    page.get_by_role("button", name=SUBMIT).click()
+    expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
+    assert Signature.get().letter_body == "Mon texte, écrit avec soin."
+    assert_not_reloaded(page, url)
+
+
+def test_server_out_of_reach_keeps_the_form_and_says_so(page, live_server):
+    page.goto(live_server.url + DEMO_CYBERACTION)
+    fill_signer(page)
+    live_server.stop()
+    page.get_by_role("button", name=SUBMIT).click()
+
+    notice = page.locator(".request-notice")
+    expect(notice).to_contain_text("Le serveur n'a pas répondu")
+    expect(notice).to_contain_text("Rien n'est perdu")
+    expect(field(page, "Courriel")).to_have_value("helene.durand@example.net")
+
+
 def test_every_form_control_has_a_label(page, live_server):
     page.goto(live_server.url + DEMO_CYBERACTION)
     controls = page.locator("form#signer").locator(

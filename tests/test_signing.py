@@ -1,5 +1,5 @@
 """Signing without an account: the form, its answers, and what gets stored."""
-from conftest import DEMO_CLOSED, DEMO_CYBERACTION, campaign_at, csrf_token, post_signature
+from conftest import DEMO_CLOSED, DEMO_CYBERACTION, campaign_at, csrf_token, post_signature, signer
 from models import OutboxMessage, Signature
 
 
@@ -69,6 +69,19 @@ def test_repeated_attempts_mail_the_address_at_most_once_per_interval(htmx, data
     for _ in range(4):
         post_signature(htmx)
     assert OutboxMessage.select().count() == 2
+
+
+def test_expired_form_sent_by_htmx_gets_a_fresh_token_that_then_works(htmx, database):
+    htmx.get(DEMO_CYBERACTION)  # the session the page opened
+    data = signer()
+    response = htmx.post(f"{DEMO_CYBERACTION}/signer", data={**data, "csrf_token": "perime"})
+    assert response.status_code == 400
+    assert "Ce que vous avez saisi est conservé" in response.get_data(as_text=True)
+    assert Signature.select().count() == 0
+    fresh = response.headers["X-CSRF-Token"]
+    again = htmx.post(f"{DEMO_CYBERACTION}/signer", data={**data, "csrf_token": fresh})
+    assert again.status_code == 200
+    assert Signature.select().count() == 1
 
 
 def test_missing_csrf_token_is_refused_in_french(client, database):
