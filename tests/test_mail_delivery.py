@@ -1,5 +1,6 @@
 """The outbox and its worker against a real SMTP server (aiosmtpd on 127.0.0.1)."""
 import datetime as dt
+import logging
 import re
 import smtplib
 import threading
@@ -154,3 +155,30 @@ def test_a_message_that_cannot_be_encoded_fails_alone_and_the_rest_is_delivered(
 
 def test_smtp_errors_are_the_ones_the_worker_expects():
     assert issubclass(smtplib.SMTPRecipientsRefused, smtplib.SMTPException)
+
+
+def test_worker_loop_survives_a_failing_batch_and_delivers_the_next(app, smtp_server, database,
+                                                                    monkeypatch):
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    logging.getLogger("services.outbox").addHandler(handler)
+    monkeypatch.setattr(logging.getLogger("services.outbox"), "level", logging.INFO)
+    real_deliver = outbox.deliver_due
+    calls = []
+
+    def first_batch_fails(worker_id=None, now=None):  # fault injection: one broken batch
+        calls.append(worker_id)
+        if len(calls) == 1:
+            raise RuntimeError("connexion perdue avec personne@example.net")
+        return real_deliver(worker_id, now=now)
+
+    monkeypatch.setattr(outbox, "deliver_due", first_batch_fails)
+    with app.app_context():
+        OutboxMessage.create(category="letter", to_addrs="cible@example.org",
+                             subject="Après la panne", body_text="Texte")
+        outbox.run_forever(should_stop=lambda: len(calls) >= 3, idle_sleep=0)
+    assert [message["Subject"] for message in smtp_server.mailbox.messages] == ["Après la panne"]
+    logging.getLogger("services.outbox").removeHandler(handler)
+    assert any("RuntimeError" in line for line in records)
+    assert not any("personne@example.net" in line for line in records)  # no personal data
