@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import chromium, expect, live_demo_server, new_page, skip_or_fail
+from browser_support import (  # noqa: F401 - browser and live_server are fixtures
+    browser, expect, live_server, new_page, skip_or_fail,
+)
 from conftest import DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, make_member
 
 pytestmark = pytest.mark.browser
@@ -20,22 +22,10 @@ VISITOR_PAGES = ["/", DEMO_CYBERACTION, DEMO_PETITION, "/elus", "/elus/75", "/co
                  "/inscription", "/mot-de-passe-oublie"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not AXE_JS.exists():
-        skip_or_fail("axe-core is missing: `make test` fetches it with npm")
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def live_server(tmp_path):
-    with live_demo_server(tmp_path) as server:
-        yield server
-
-
 @pytest.fixture
 def page(browser):
+    if not AXE_JS.exists():
+        skip_or_fail("axe-core is missing: `make test` fetches it with npm")
     # axe is injected as a script, which the site's CSP rightly forbids.
     page = new_page(browser, bypass_csp=True)
     yield page

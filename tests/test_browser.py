@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from browser_support import chromium, expect, live_demo_server, new_page, screenshot
+from browser_support import browser, expect, live_server, new_page, screenshot  # noqa: F401 - fixtures
 from conftest import DEMO_CYBERACTION, MEMBER_PASSWORD, make_member
 from models import OutboxMessage, Signature
 
@@ -20,18 +20,6 @@ FORM_FIELDS = ["last_name", "first_name", "email", "postal_code", "city", "count
 LETTER_FIELDS = ["letter_subject", "letter_body"]  # inside "Modifier des éléments"
 ONE_PARTICIPATION = re.compile(r"^\s*1\s+participation\s*$")
 CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def live_server(tmp_path):
-    with live_demo_server(tmp_path) as server:
-        yield server
 
 
 @pytest.fixture
