@@ -51,7 +51,8 @@ test: dev-install $(AXE_JS)
 $(AXE_JS):
 	@if command -v npm >/dev/null; then \
 	  rm -rf .build/axe-core && mkdir -p .build/axe-core && cd .build/axe-core && \
-	  npm pack --silent $(AXE) >/dev/null && tar xzf *.tgz --strip-components=1 package/axe.min.js; \
+	  { npm pack --silent $(AXE) >/dev/null && tar xzf *.tgz --strip-components=1 package/axe.min.js; } \
+	  || echo "axe-core could not be fetched: the accessibility test will be skipped"; \
 	else echo "npm is not installed: the accessibility test will be skipped"; fi
 
 ## Rebuild data/communes.csv from the pinned npm package (Licence Ouverte).

@@ -222,9 +222,6 @@ class User(BaseModel):
     role = CharField(max_length=12, default=MEMBER)
     email_verified_at = DateTimeField(null=True)
     pending_email = CharField(max_length=254, null=True)
-    # Addresses the account had before, one per line: kept so that deleting the
-    # account can erase the mail that went to them, and shown in the data export.
-    former_emails = TextField(default="")
     # Rotated at logout and password change: every older session and remember cookie dies.
     session_token = CharField(max_length=32)
     last_name = CharField(max_length=100, default="")
@@ -240,10 +237,6 @@ class User(BaseModel):
 
     is_authenticated = True
     is_anonymous = False
-
-    @property
-    def former_addresses(self):
-        return [address for address in (self.former_emails or "").split("\n") if address]
 
     @property
     def is_active(self):
@@ -434,6 +427,9 @@ class OutboxMessage(BaseModel):
 
     category = CharField(max_length=20)
     signature = ForeignKeyField(Signature, null=True, backref="messages", on_delete="SET NULL")
+    # The account a message is about (verification, reset, change of address): deleting
+    # the account deletes them, whatever address they went to.
+    user = ForeignKeyField(User, null=True, backref="messages", on_delete="CASCADE")
     sender_name = CharField(max_length=200, default="")
     reply_to = CharField(max_length=254, default="")
     to_addrs = TextField()

@@ -15,7 +15,8 @@ def bad_request(error):
 
 
 def csrf_error(error):
-    if not wants_fragment():
+    # A fresh token mends a missing, old or foreign one; not a request from another site.
+    if not wants_fragment() or "referrer" in (error.description or "").lower():
         return error_response(400, "Formulaire expiré",
                               "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
                               "Rechargez la page puis recommencez : vos informations n'ont pas "

@@ -218,16 +218,17 @@ def confirm_email_change(token):
         Signature.update(user=user.id).where((Signature.email_key == user.email_key)
                                              & Signature.user.is_null()).execute()
         User.update(email=user.pending_email, email_key=email_key(user.pending_email),
-                    pending_email=None,
-                    former_emails="\n".join([*user.former_addresses, user.email])).where(
-            User.id == user.id).execute()
+                    pending_email=None).where(User.id == user.id).execute()
     return User.get_by_id(user.id)
 
 
 # The member's data: access and deletion ---------------------------------------
 
 def _own_signatures(user):
-    return Signature.select().where((Signature.user == user) | (Signature.email_key == user.email_key))
+    """Linked to the account, or made without one under its (verified) address."""
+    return Signature.select().where(
+        (Signature.user == user)
+        | ((Signature.email_key == user.email_key) & Signature.user.is_null()))
 
 
 def participations_of(user):
@@ -247,8 +248,7 @@ def export_data(user):
     account = {name: getattr(user, name) for name in ("email", "role", *PROFILE_FIELDS)}
     account.update(
         created_at=_when(user.created_at), email_verified_at=_when(user.email_verified_at),
-        pending_email=user.pending_email, former_emails=user.former_addresses,
-        may_comment=user.can_comment)
+        pending_email=user.pending_email, may_comment=user.can_comment)
     participations = [{
         "campaign": signature.campaign.title,
         "status": signature.status,
@@ -304,10 +304,14 @@ def delete_account(user, password):
 
 
 def _forget_messages(user, signature_ids):
-    addresses = {address.lower() for address in
-                 [user.email, user.pending_email, *user.former_addresses] if address}
-    addressed = (fn.LOWER(OutboxMessage.to_addrs).in_(addresses)
-                 | fn.LOWER(OutboxMessage.reply_to).in_(addresses))
+    """The mail about the account and its participations, and to or from its address.
+
+    Never by a former or a pending address: another person may hold it now.
+    """
+    address = user.email.lower()
+    addressed = ((OutboxMessage.user == user)
+                 | (fn.LOWER(OutboxMessage.to_addrs) == address)
+                 | (fn.LOWER(OutboxMessage.reply_to) == address))
     if signature_ids:
         addressed = addressed | OutboxMessage.signature.in_(signature_ids)
     OutboxMessage.delete().where(addressed).execute()

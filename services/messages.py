@@ -25,9 +25,10 @@ def campaign_url(campaign):
     return absolute_url(f"/{campaign.kind}/{campaign.slug}")
 
 
-def save(message_fields, signature_id=None):
+def save(message_fields, signature_id=None, user_id=None):
     """Write a message built beforehand to the outbox (inside the caller's transaction)."""
-    return insert_row(OutboxMessage, {"signature": signature_id, **message_fields})
+    return insert_row(OutboxMessage, {"signature": signature_id, "user": user_id,
+                                      **message_fields})
 
 
 def _render(name, context):
@@ -46,9 +47,10 @@ def _build(category, template, to, subject, signature=None, **fields):
     }
 
 
-def _queue(category, template, to, subject, signature=None, **fields):
-    message = _build(category, template, to, subject, signature=signature, **fields)
-    return save(message, signature.id if signature is not None else None)
+def _queue(category, template, to, subject, signature=None, user=None, **fields):
+    message = _build(category, template, to, subject, signature=signature, user=user, **fields)
+    return save(message, signature.id if signature is not None else None,
+                user.id if user is not None else None)
 
 
 def queue_confirmation_request(signature, campaign, reminder=False):

@@ -4,6 +4,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+import idna
 from flask import current_app
 
 from models import (
@@ -45,13 +46,23 @@ class SignerDetails:
 
 
 def email_key(email):
-    """The form of an address used to spot a second participation.
+    """The form of an address used to spot a second participation, or the same account.
 
-    Case is ignored and a `+tag` alias counts as the address it extends.
+    Case is ignored, a `+tag` alias counts as the address it extends, and a domain
+    typed with accents is the same as its ASCII (IDNA) form, which is what the forms store.
     """
     local, _, domain = email.strip().rpartition("@")
     local = local.split("+", 1)[0]
-    return f"{local}@{domain}".lower()
+    return f"{local}@{ascii_domain(domain)}".lower()
+
+
+def ascii_domain(domain):
+    if domain.isascii():
+        return domain
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return domain  # not a valid domain: the address was refused before it got here
 
 
 def sign(campaign, details, requested_elu_ids=()):

@@ -206,7 +206,7 @@ def test_data_export_holds_the_account_and_its_participations(app, client, datab
     assert data["account"]["email"] == "membre@example.net"
     assert data["participations"][0]["status"] == "confirmed"
     assert data["participations"][0]["email"] == "membre@example.net"
-    assert data["account"]["may_comment"] is True
+    assert data["account"]["may_comment"] is True and data["account"]["pending_email"] is None
     assert data["reports"] == [] and data["moderation_concerning_you"] == []
 
 
@@ -226,7 +226,8 @@ def test_deleting_the_account_erases_every_trace_but_keeps_the_count(app, client
 def change_email(client, new_email):
     client.post("/compte/courriel", data={"csrf_token": csrf_token(client, "/compte"),
                                           "new_email": new_email, "password": MEMBER_PASSWORD})
-    message = OutboxMessage.get(OutboxMessage.to_addrs == new_email)
+    message = OutboxMessage.get((OutboxMessage.to_addrs == new_email)
+                                & (OutboxMessage.category == "account"))
     return re.search(r"https?://[^/\s]+(/compte/courriel/\S+)", message.body_text).group(1)
 
 
@@ -241,13 +242,36 @@ def test_deleting_after_an_email_change_erases_the_old_and_the_pending_address_t
     change_email(client, "jamais.confirmee@example.net")
 
     exported = client.get("/compte/donnees.json").get_json()
-    assert exported["account"]["former_emails"] == ["membre@example.net"]
     assert exported["account"]["pending_email"] == "jamais.confirmee@example.net"
     assert [item["email"] for item in exported["participations"]] == ["membre@example.net"]
 
     assert delete_own_account(client).status_code == 303
     assert_no_table_holds("membre@example.net", "nouvelle@example.net",
                           "jamais.confirmee@example.net", "Quintessence")
+
+
+def test_deleting_an_account_never_touches_the_mail_of_an_address_it_only_asked_for(
+        app, client, database):
+    post_signature(app.test_client(), email="victime@example.net")
+    make_member(app)
+    log_in(client)
+    change_email(client, "victime@example.net")  # never confirmed: not theirs
+    assert delete_own_account(client).status_code == 303
+    kept = OutboxMessage.select().where(OutboxMessage.to_addrs == "victime@example.net")
+    assert [message.category for message in kept] == ["confirmation"]
+
+
+def test_an_address_given_up_does_not_bring_its_past_to_the_next_account(app, client, database):
+    post_signature(app.test_client(), email="membre@example.net", last_name="Ancienne")
+    make_member(app)
+    log_in(client)
+    path = change_email(client, "nouvelle@example.net")
+    client.post(path, data={"csrf_token": csrf_token(client, path)})
+    make_member(app, email="membre@example.net", last_name="Suivante")
+    newcomer = app.test_client()
+    log_in(newcomer, "membre@example.net")
+    assert newcomer.get("/compte/donnees.json").get_json()["participations"] == []
+    assert "Ancienne" not in newcomer.get("/compte").get_data(as_text=True)
 
 
 def test_one_click_signature_counts_at_once_and_sends_the_letter(app, htmx, database):
@@ -366,3 +390,9 @@ def test_login_never_redirects_to_another_site(app, client, database):
                                                "password": MEMBER_PASSWORD,
                                                "next": "//evil.example/"})
     assert response.headers["Location"] == "/compte"
+
+
+def test_an_accented_domain_logs_in_as_typed_or_in_its_ascii_form(app, database):
+    make_member(app, email="anne@xn--exemple-co-i7a.fr")
+    assert log_in(app.test_client(), "anne@exemple-éco.fr").status_code == 303
+    assert log_in(app.test_client(), "Anne@XN--EXEMPLE-CO-I7A.FR").status_code == 303

@@ -160,6 +160,7 @@ def test_expired_form_keeps_what_was_typed_and_goes_through_when_sent_again(page
 
     page.get_by_role("button", name=SUBMIT).click()
     expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
+    expect(page.locator(".request-notice")).to_have_count(0)  # the answer retired it
     assert Signature.get().letter_body == "Mon texte, écrit avec soin."
     assert_not_reloaded(page, url)
 
