@@ -1,7 +1,11 @@
 """Error pages and fragments, in French."""
+from flask import request
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from blueprints.rendering import page_or_fragment, wants_fragment
+
+# endpoint → how it redraws its form as typed when the CSRF token failed
+_FORM_REDRAWS = {}
 
 
 def error_response(status, title, message):
@@ -14,9 +18,22 @@ def bad_request(error):
     return error_response(400, "Requête invalide", "Cette requête contient des caractères non autorisés.")
 
 
+def redraws_expired_form(endpoint):
+    """Register how `endpoint` gives its form back, as typed and with a fresh token,
+    when the token it was sent with has expired: nothing typed is lost, nothing saved."""
+    def register(redraw):
+        _FORM_REDRAWS[endpoint] = redraw
+        return redraw
+    return register
+
+
 def csrf_error(error):
     # A fresh token mends a missing, old or foreign one; not a request from another site.
-    if not wants_fragment() or "referrer" in (error.description or "").lower():
+    from_elsewhere = "referrer" in (error.description or "").lower()
+    redraw = _FORM_REDRAWS.get(request.endpoint)
+    if redraw is not None and not from_elsewhere:
+        return redraw(**(request.view_args or {}))
+    if not wants_fragment() or from_elsewhere:
         return error_response(400, "Formulaire expiré",
                               "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
                               "Rechargez la page puis recommencez : vos informations n'ont pas "

@@ -134,7 +134,8 @@ def test_invalid_email_and_postal_code_show_french_errors_in_place_and_keep_inpu
     assert_not_reloaded(page, url)
 
 
-def test_expired_form_keeps_what_was_typed_and_goes_through_when_sent_again(page, live_server):
+def test_expired_signing_form_comes_back_as_typed_and_goes_through_when_sent_again(
+        page, live_server):
     url = live_server.url + DEMO_CYBERACTION
     page.goto(url)
     mark_window(page)
@@ -143,25 +144,47 @@ def test_expired_form_keeps_what_was_typed_and_goes_through_when_sent_again(page
     field(page, "Texte du message").fill("Mon texte, écrit avec soin.")
     # As if the page had been open for hours: its token no longer matches.
     page.locator('form#signer input[name="csrf_token"]').evaluate("input => input.value = 'perime'")
-    with page.expect_response(re.compile(r"/apercu$")) as refresh:  # refused: a 400
-        field(page, "Prénom").fill("Hélène-Marie")
-    assert refresh.value.status == 400
-    expect(page.locator("#recap")).to_contain_text("Récapitulatif du message")
-    page.locator('form#signer input[name="csrf_token"]').evaluate("input => input.value = 'perime'")
     page.get_by_role("button", name=SUBMIT).click()
 
-    notice = page.locator(".request-notice")
-    expect(notice).to_contain_text("Le formulaire avait expiré")
-    expect(notice).to_be_focused()
+    expired = page.locator("form#signer .form-error")
+    expect(expired).to_contain_text("Le formulaire avait expiré")
+    expect(expired).to_be_focused()  # in view, and read out, wherever the button was
     expect(field(page, "Nom")).to_have_value("Durand")
     expect(field(page, "Texte du message")).to_have_value("Mon texte, écrit avec soin.")
-    expect(page.locator(".request-notice")).to_have_count(1)
     assert Signature.select().count() == 0
 
     page.get_by_role("button", name=SUBMIT).click()
     expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
-    expect(page.locator(".request-notice")).to_have_count(0)  # the answer retired it
     assert Signature.get().letter_body == "Mon texte, écrit avec soin."
+    assert_not_reloaded(page, url)
+
+
+def test_other_forms_keep_what_was_typed_when_their_token_expired(page, live_server):
+    make_member(live_server.app)
+    url = live_server.url + DEMO_CYBERACTION
+    page.goto(url)
+    mark_window(page)
+    page.locator('form#signer input[name="csrf_token"]').evaluate("input => input.value = 'perime'")
+    with page.expect_response(re.compile(r"/apercu$")) as refresh:  # refused: a 400
+        field(page, "Prénom").fill("Hélène")
+    assert refresh.value.status == 400
+    expect(page.locator("#recap")).to_contain_text("Récapitulatif du message")  # not swapped away
+
+    page.get_by_text("J'ai un compte").click()
+    login = page.locator("#connexion-campagne")
+    login.get_by_label(re.compile(r"^Adresse électronique")).fill("membre@example.net")
+    login.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
+    login.locator('input[name$="csrf_token"]').evaluate("input => input.value = 'perime'")
+    login.get_by_role("button", name="Connexion").click()
+
+    notice = page.locator(".request-notice")
+    expect(notice).to_contain_text("Le formulaire avait expiré")
+    expect(notice).to_be_focused()
+    expect(login.get_by_label(re.compile(r"^Adresse électronique"))).to_have_value(
+        "membre@example.net")
+    login.get_by_role("button", name="Connexion").click()  # the fresh token is in place
+    expect(page.get_by_role("button", name="Je signe en un clic")).to_be_visible()
+    expect(page.locator(".request-notice")).to_have_count(0)  # the answer retired it
     assert_not_reloaded(page, url)
 
 

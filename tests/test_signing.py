@@ -1,5 +1,10 @@
 """Signing without an account: the form, its answers, and what gets stored."""
-from conftest import DEMO_CLOSED, DEMO_CYBERACTION, campaign_at, csrf_token, post_signature, signer
+import pytest
+
+from conftest import (
+    CSRF_INPUT, DEMO_CLOSED, DEMO_CYBERACTION, MEMBER_PASSWORD, campaign_at, csrf_token,
+    make_member, post_signature, signer,
+)
 from models import OutboxMessage, Signature
 
 
@@ -71,24 +76,47 @@ def test_repeated_attempts_mail_the_address_at_most_once_per_interval(htmx, data
     assert OutboxMessage.select().count() == 2
 
 
-def test_expired_form_sent_by_htmx_gets_a_fresh_token_that_then_works(htmx, database):
-    htmx.get(DEMO_CYBERACTION)  # the session the page opened
-    data = signer()
-    response = htmx.post(f"{DEMO_CYBERACTION}/signer", data={**data, "csrf_token": "perime"})
+@pytest.mark.parametrize("as_htmx", [True, False], ids=["htmx", "plain"])
+def test_expired_signing_form_comes_back_as_typed_with_a_fresh_token(app, database, as_htmx):
+    client = app.test_client()
+    headers = {"HX-Request": "true"} if as_htmx else {}
+    client.get(DEMO_CYBERACTION)  # the session the page opened
+    data = signer(letter_subject="Mon objet à moi", letter_body="Mon texte, écrit avec soin.")
+    response = client.post(f"{DEMO_CYBERACTION}/signer", data={**data, "csrf_token": "perime"},
+                           headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Le formulaire avait expiré" in html
+    assert 'value="Durand"' in html and "Mon texte, écrit avec soin." in html
+    assert ("<html" in html) is not as_htmx
+    assert Signature.select().count() == 0
+    fresh = CSRF_INPUT.search(html).group(1)
+    again = client.post(f"{DEMO_CYBERACTION}/signer", data={**data, "csrf_token": fresh},
+                        headers=headers)
+    assert again.status_code in (200, 303)
+    assert Signature.get().letter_body == "Mon texte, écrit avec soin."
+
+
+def test_signing_without_any_token_saves_nothing(client, database):
+    response = client.post(f"{DEMO_CYBERACTION}/signer", data=signer())
+    assert response.status_code == 422
+    assert "Le formulaire avait expiré" in response.get_data(as_text=True)
+    assert Signature.select().count() == 0
+    assert OutboxMessage.select().count() == 0
+
+
+def test_other_forms_sent_by_htmx_with_an_expired_token_get_a_fresh_one(app, htmx, database):
+    make_member(app)
+    htmx.get(DEMO_CYBERACTION)
+    login = {"connexion-email": "membre@example.net", "connexion-password": MEMBER_PASSWORD}
+    response = htmx.post(f"{DEMO_CYBERACTION}/connexion",
+                         data={**login, "connexion-csrf_token": "perime"})
     assert response.status_code == 400
     assert "Ce que vous avez saisi est conservé" in response.get_data(as_text=True)
-    assert Signature.select().count() == 0
     fresh = response.headers["X-CSRF-Token"]
-    again = htmx.post(f"{DEMO_CYBERACTION}/signer", data={**data, "csrf_token": fresh})
-    assert again.status_code == 200
-    assert Signature.select().count() == 1
-
-
-def test_missing_csrf_token_is_refused_in_french(client, database):
-    response = client.post(f"{DEMO_CYBERACTION}/signer", data={"last_name": "Durand"})
-    assert response.status_code == 400
-    assert "Formulaire expiré" in response.get_data(as_text=True)
-    assert Signature.select().count() == 0
+    again = htmx.post(f"{DEMO_CYBERACTION}/connexion",
+                      data={**login, "connexion-csrf_token": fresh})
+    assert again.status_code == 200 and "Je signe en un clic" in again.get_data(as_text=True)
 
 
 def test_closed_campaign_shows_closed_and_refuses_signatures(client, htmx, database):

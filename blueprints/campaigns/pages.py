@@ -8,7 +8,7 @@ from blueprints.forms import EmptyForm, MemberSignatureForm, SignatureForm
 from blueprints.page_cache import cached_page
 from blueprints.rendering import page_or_fragment, wants_fragment
 from blueprints.limits import configured, typed_address
-from blueprints.errors import error_response
+from blueprints.errors import error_response, redraws_expired_form
 from extensions import limiter
 from models import Campaign
 from services import elus, letters, signing
@@ -137,9 +137,17 @@ def sign(kind, slug):
     return response
 
 
-def _sign_page(campaign, form, status):
+def _sign_page(campaign, form, status, form_expired=False):
     return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_form.html",
-                            status=status, **sign_area(campaign, form=form))
+                            status=status, form_expired=form_expired,
+                            **sign_area(campaign, form=form))
+
+
+@redraws_expired_form("campaigns.sign")
+def _sign_form_again(kind, slug):
+    """The signing form, as typed, after its token expired (a long letter takes time)."""
+    campaign = get_campaign(kind, slug)
+    return _sign_page(campaign, signature_form(campaign), status=422, form_expired=True)
 
 
 @bp.get(f"/{KINDS}/<slug>/elus")
