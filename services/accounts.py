@@ -232,11 +232,11 @@ def _own_signatures(user):
 
 
 def participations_of(user):
-    return list(_own_signatures(user).order_by(Signature.created_at.desc()))
+    return list(_own_signatures(user).order_by(Signature.created_at.desc(), Signature.id.desc()))
 
 
 def comments_of(user):
-    return list(user.comments.order_by(Comment.created_at.desc()))
+    return list(user.comments.order_by(Comment.created_at.desc(), Comment.id.desc()))
 
 
 def _when(moment):

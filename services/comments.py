@@ -142,7 +142,7 @@ def _open_reports():
             .join_from(CommentReport, reporter, JOIN.LEFT_OUTER,
                        on=(CommentReport.reporter == reporter.id), attr="reporter")
             .where(CommentReport.resolved_at.is_null())
-            .order_by(CommentReport.created_at.desc()))
+            .order_by(CommentReport.created_at.desc(), CommentReport.id.desc()))
 
 
 def moderation_queue(moderator, before=None, per_page=MODERATION_PAGE_SIZE):
