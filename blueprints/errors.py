@@ -28,16 +28,15 @@ def redraws_expired_form(endpoint):
 
 
 def csrf_error(error):
-    # A fresh token mends a missing, old or foreign one; not a request from another site.
-    from_elsewhere = "referrer" in (error.description or "").lower()
-    redraw = _FORM_REDRAWS.get(request.endpoint)
-    if redraw is not None and not from_elsewhere:
-        return redraw(**(request.view_args or {}))
-    if not wants_fragment() or from_elsewhere:
+    # A fresh token mends a missing or old one; not a request sent from another site.
+    if "referrer" in (error.description or "").lower() or (
+            not wants_fragment() and request.endpoint not in _FORM_REDRAWS):
         return error_response(400, "Formulaire expiré",
                               "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
                               "Rechargez la page puis recommencez : vos informations n'ont pas "
                               "été enregistrées.")
+    if request.endpoint in _FORM_REDRAWS:
+        return _FORM_REDRAWS[request.endpoint](**(request.view_args or {}))
     # The page keeps the form as typed (static/js/site.js) and takes this fresh token.
     response = error_response(400, "Formulaire expiré",
                               "Le formulaire avait expiré : il vient d'être renouvelé. "

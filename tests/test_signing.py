@@ -130,3 +130,15 @@ def test_closed_campaign_shows_closed_and_refuses_signatures(client, htmx, datab
     assert response.status_code == 409
     assert "Cette campagne est close" in response.get_data(as_text=True)
     assert Signature.select().count() == 0
+
+
+def test_a_form_posted_from_another_site_gets_no_fresh_token(app, database):
+    client = app.test_client()
+    secure = {"base_url": "https://localhost"}
+    token = CSRF_INPUT.search(client.get(DEMO_CYBERACTION, **secure).get_data(as_text=True))[1]
+    response = client.post(f"{DEMO_CYBERACTION}/connexion", **secure,
+                           headers={"HX-Request": "true", "Referer": "https://ailleurs.example/"},
+                           data={"connexion-csrf_token": token})
+    assert response.status_code == 400
+    assert "X-CSRF-Token" not in response.headers
+    assert "pas été envoyé depuis ce site" in response.get_data(as_text=True)
