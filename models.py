@@ -144,9 +144,10 @@ class Campaign(BaseModel):
         return cls.first_raw('SELECT * FROM "campaign" WHERE "id" = ?', campaign_id)
 
     @classmethod
-    def count_one_more(cls, campaign_id):
-        run_sql('UPDATE "campaign" SET "signature_count" = "signature_count" + 1 WHERE "id" = ?',
-                campaign_id)
+    def count_change(cls, campaign_id, delta):
+        """Move the counter by `delta` in the database; return the count it now holds."""
+        return run_sql('UPDATE "campaign" SET "signature_count" = "signature_count" + ? '
+                       'WHERE "id" = ? RETURNING "signature_count"', delta, campaign_id).fetchone()[0]
 
     @classmethod
     def content_changed(cls, campaign_id):

@@ -23,17 +23,21 @@ class PageCache:
         self._lock = threading.Lock()
 
     def get(self, key, max_age):
+        """The cached (page, digest of the page), or None when absent or too old."""
         with self._lock:
             entry = self._pages.get(key)
         if entry is None or time.monotonic() - entry[0] > max_age:
             return None
-        return entry[1]
+        return entry[1:]
 
     def put(self, key, html):
+        """Keep the page with its digest, hashed once here rather than on every hit."""
+        digest = hashlib.blake2b(html.encode(), digest_size=16).hexdigest()
         with self._lock:
             if len(self._pages) > 500:  # bounded: drop everything rather than grow
                 self._pages.clear()
-            self._pages[key] = (time.monotonic(), html)
+            self._pages[key] = (time.monotonic(), html, digest)
+        return html, digest
 
 
 def _pages():
@@ -58,16 +62,17 @@ def cached_page(key, render, live_parts=()):
     fills = {PLACEHOLDER: generate_csrf()}
     fills.update((f"__LIVE_PART_{number}__", part()) for number, part in enumerate(live_parts))
     pages = _pages()
-    template = pages.get(key, max_age)
-    if template is None:
+    cached = pages.get(key, max_age)
+    if cached is None:
         template = render()
         for placeholder, value in fills.items():
             template = template.replace(value, placeholder)
-        pages.put(key, template)
+        cached = pages.put(key, template)
+    template, digest = cached
     # The signed token changes every second, the session's raw token does not: a
     # browser revalidating its copy keeps a token that is still good for its session.
     live = [value for placeholder, value in fills.items() if placeholder != PLACEHOLDER]
-    fingerprint = "".join([template, session.get("csrf_token", ""), *live])
+    fingerprint = "".join([digest, session.get("csrf_token", ""), *live])
     etag = hashlib.blake2b(fingerprint.encode(), digest_size=16).hexdigest()
     if etag in request.if_none_match:
         return _private(make_response("", 304), etag)

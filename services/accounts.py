@@ -162,8 +162,8 @@ def user_for_reset(token):
     return user
 
 
-def reset_password(token, new_password):
-    user = user_for_reset(token)
+def reset_password(user, new_password):
+    """`user` comes from `user_for_reset`: the link was checked."""
     _set_password(user, new_password)
     if user.email_verified_at is None:  # the link proved the address
         User.update(email_verified_at=utcnow()).where(User.id == user.id).execute()
@@ -225,8 +225,10 @@ def confirm_email_change(token):
 # The member's data: access and deletion ---------------------------------------
 
 def _own_signatures(user):
-    """Linked to the account, or made without one under its (verified) address."""
-    return Signature.select().where(
+    """Linked to the account, or made without one under its (verified) address.
+
+    Each comes with its campaign, read in the same query."""
+    return Signature.select(Signature, Campaign).join(Campaign).where(
         (Signature.user == user)
         | ((Signature.email_key == user.email_key) & Signature.user.is_null()))
 
@@ -236,7 +238,12 @@ def participations_of(user):
 
 
 def comments_of(user):
-    return list(user.comments.order_by(Comment.created_at.desc(), Comment.id.desc()))
+    return list(_own_comments(user).order_by(Comment.created_at.desc(), Comment.id.desc()))
+
+
+def _own_comments(user):
+    """The member's comments, each with its campaign, read in the same query."""
+    return Comment.select(Comment, Campaign).join(Campaign).where(Comment.author == user)
 
 
 def _when(moment):
@@ -273,7 +280,7 @@ def export_data(user):
         "written_at": _when(comment.created_at),
         "text": comment.body,
         "hidden_by_moderation": comment.hidden_at is not None,
-    } for comment in user.comments]
+    } for comment in _own_comments(user)]
     reports = [{
         "comment_campaign": report.comment.campaign.title,
         "reported_at": _when(report.created_at),

@@ -171,8 +171,8 @@ def post(campaign, author, body):
     body = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not 1 <= len(body) <= MAX_LENGTH:
         raise InvalidComment()
-    # Read the right from the database, not from the session's copy of the account.
-    if not User.select().where((User.id == author.id) & User.can_comment).exists():
+    # The account is read afresh on every request (Flask-Login's user loader).
+    if not author.can_comment:
         raise CommentingBlocked()
     with write_transaction():
         comment = Comment.create(campaign=campaign, author=author.id, body=body)

@@ -169,7 +169,7 @@ def sign_as_member(campaign, user, letter, requested_elu_ids=(), hide_identity=F
             if signature.status == Signature.CONFIRMED:
                 return False
             signature = _refresh_pending(signature, details, cc, user)
-        if _mark_confirmed(signature) and campaign.is_cyberaction:
+        if _mark_confirmed(signature, campaign) and campaign.is_cyberaction:
             messages.queue_letter(signature, campaign)
     return True
 
@@ -202,9 +202,10 @@ def _signature_for(purpose, token, max_age):
     return signature
 
 
-def set_identity_hidden(token, hidden):
-    signature = signature_for_manage_token(token)
-    Signature.update(hide_identity=hidden).where(Signature.id == signature.id).execute()
+def toggle_identity_hidden(signature):
+    """Show the signer's name on the site if it was hidden, hide it if it was shown."""
+    Signature.update(hide_identity=~Signature.hide_identity).where(
+        Signature.id == signature.id).execute()
 
 
 def withdraw(token):
@@ -221,8 +222,7 @@ def withdraw(token):
         deleted = run_sql('DELETE FROM "signature" WHERE "id" = ? RETURNING "status"',
                           signature.id).fetchone()
         if deleted and deleted[0] == Signature.CONFIRMED:
-            run_sql('UPDATE "campaign" SET "signature_count" = "signature_count" - 1 WHERE "id" = ?',
-                    signature.campaign_id)
+            Campaign.count_change(signature.campaign_id, -1)
     return signature.campaign
 
 
@@ -258,24 +258,26 @@ def confirm(token):
         raise CampaignClosed()
     letter = messages.letter(signature, campaign) if campaign.is_cyberaction else None
     with write_transaction():
-        if not _mark_confirmed(signature):
+        if not _mark_confirmed(signature, campaign):
             # A concurrent press of the same button won the race.
             return Confirmation(signature, campaign, newly_confirmed=False)
         if letter is not None:
             messages.save(letter, signature.id)
-    # Read the counter again: it now includes this participation, and any other.
-    return Confirmation(signature, Campaign.by_id(campaign.id), newly_confirmed=True)
+    return Confirmation(signature, campaign, newly_confirmed=True)
 
 
-def _mark_confirmed(signature):
-    """Move a pending participation to confirmed and count it; False if it already was."""
+def _mark_confirmed(signature, campaign):
+    """Move a pending participation to confirmed and count it; False if it already was.
+
+    The campaign object takes the new count, which includes any other confirmed meanwhile.
+    """
     now = utcnow()
     moved = run_sql('UPDATE "signature" SET "status" = ?, "confirmed_at" = ? '
                     'WHERE "id" = ? AND "status" = ?',
                     Signature.CONFIRMED, now, signature.id, Signature.PENDING).rowcount
     if not moved:
         return False
-    Campaign.count_one_more(signature.campaign_id)
+    campaign.signature_count = Campaign.count_change(campaign.id, 1)
     signature.status = Signature.CONFIRMED
     signature.confirmed_at = now
     return True

@@ -293,6 +293,7 @@ def test_one_click_signature_counts_at_once_and_sends_the_letter(app, htmx, data
     again = htmx.post(f"{DEMO_CYBERACTION}/signer-en-un-clic",
                       data={"csrf_token": csrf_token(htmx, "/compte")})
     assert again.status_code == 200
+    assert "Vous participez déjà à cette campagne." in again.get_data(as_text=True)
     assert campaign_at(DEMO_CYBERACTION).signature_count == 1
 
 

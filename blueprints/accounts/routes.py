@@ -111,13 +111,13 @@ def forgotten_password():
 def reset_password(token):
     """Choose a new password from the emailed, single-use link."""
     try:
-        accounts.user_for_reset(token)
+        user = accounts.user_for_reset(token)
     except (accounts.InvalidToken, accounts.ExpiredToken):
         return _bad_link()
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            accounts.reset_password(user, form.password.data)
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:

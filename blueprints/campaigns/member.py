@@ -47,12 +47,15 @@ def sign_member(kind, slug):
         status = 409 if not campaign.is_open() else 422
         return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_member.html",
                                 status=status, **sign_area(campaign, member_form=form))
-    signing.sign_as_member(campaign, current_user, form.letter(), form.elus.data or [],
-                           hide_identity=form.hide_identity.data, newsletter=form.newsletter.data)
+    newly = signing.sign_as_member(campaign, current_user, form.letter(), form.elus.data or [],
+                                   hide_identity=form.hide_identity.data,
+                                   newsletter=form.newsletter.data)
     if not wants_fragment():
-        flash("Merci, votre participation est enregistrée.", "success")
+        flash("Merci, votre participation est enregistrée." if newly
+              else "Vous participez déjà à cette campagne.", "success")
         return redirect(url_for(".show", kind=kind, slug=slug), code=303)
+    # The campaign carries the counter as confirming left it: nothing to read again.
     response = make_response(render_template("campaigns/_partials/_sign_member_done.html",
-                                             **sign_area(get_campaign(kind, slug))))
+                                             campaign=campaign, already=not newly))
     response.vary.add("HX-Request")
     return response

@@ -26,8 +26,7 @@ def participation(token):
 def hide(token):
     """Show or hide one's name and town on the site."""
     try:
-        signature = signing.signature_for_manage_token(token)
-        signing.set_identity_hidden(token, not signature.hide_identity)
+        signing.toggle_identity_hidden(signing.signature_for_manage_token(token))
     except (signing.InvalidToken, signing.ExpiredToken):
         return _bad_link()
     flash("Votre choix d'affichage est enregistré.", "success")
