@@ -158,6 +158,11 @@ class Campaign(BaseModel):
         return self.kind == "cyberactions"
 
     @property
+    def copies_elus(self):
+        """Signers may add their député in copy of the letter."""
+        return self.is_cyberaction and self.allow_elu_copy
+
+    @property
     def kind_label(self):
         return self.KINDS.get(self.kind, self.kind)
 

@@ -111,9 +111,9 @@ def deputes_for(postal_code, city, country="FR"):
     return ElusLookup(asked=True, postal_code_known=True, commune=commune, elus=elus)
 
 
-def chosen_elus(postal_code, city, requested_ids):
+def chosen_elus(postal_code, city, country, requested_ids):
     """Keep only the requested élus that the signer's commune really maps to."""
-    allowed = {elu.id: elu for elu in deputes_for(postal_code, city).elus}
+    allowed = {elu.id: elu for elu in deputes_for(postal_code, city, country).elus}
     return [allowed[elu_id] for elu_id in sorted(set(requested_ids)) if elu_id in allowed]
 
 

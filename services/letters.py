@@ -36,13 +36,18 @@ class LetterPreview:
     cc: list = field(default_factory=list)
 
 
+def subject_and_body(campaign, subject="", body=""):
+    """The signer's subject and text where they wrote them; the campaign's where they left
+    one empty, or everywhere when the campaign locks its letter."""
+    if campaign.letter_locked:
+        return campaign.letter_subject, campaign.letter_body
+    return subject or campaign.letter_subject, body or campaign.letter_body
+
+
 def preview(campaign, details=None, cc=()):
     """The letter built from what the signer typed so far (nothing validated yet)."""
-    if details is None or campaign.letter_locked:
-        subject, body = campaign.letter_subject, campaign.letter_body
-    else:
-        subject = details.letter_subject or campaign.letter_subject
-        body = details.letter_body or campaign.letter_body
+    subject, body = subject_and_body(campaign, getattr(details, "letter_subject", ""),
+                                     getattr(details, "letter_body", ""))
     has_identity = details is not None and details.first_name and details.last_name
     closing = signature_block(details) if has_identity else ""
     return LetterPreview(subject=subject, body=body, closing=closing, cc=list(cc))

@@ -89,19 +89,15 @@ def sign(campaign, details, requested_elu_ids=()):
 
 
 def letter_for(campaign, details):
-    """The signer's subject and text, or the campaign's where it locks them or they left them empty."""
-    if campaign.letter_locked or not details.letter_subject or not details.letter_body:
-        return dataclasses.replace(details, letter_subject=campaign.letter_subject,
-                                   letter_body=campaign.letter_body)
-    return details
+    """The details with the letter that will be sent (see `letters.subject_and_body`)."""
+    subject, body = letters.subject_and_body(campaign, details.letter_subject, details.letter_body)
+    return dataclasses.replace(details, letter_subject=subject, letter_body=body)
 
 
 def copied_elus(campaign, details, requested_elu_ids):
-    if not (campaign.is_cyberaction and campaign.allow_elu_copy and requested_elu_ids):
+    if not (campaign.copies_elus and requested_elu_ids):
         return []
-    if details.country != "FR":
-        return []
-    return elus.chosen_elus(details.postal_code, details.city, requested_elu_ids)
+    return elus.chosen_elus(details.postal_code, details.city, details.country, requested_elu_ids)
 
 
 def _pending_signature(campaign, details, cc):

@@ -40,7 +40,7 @@ def member_form(campaign):
 
 def elus_lookup(campaign, postal_code, city, country):
     """The signer's députés, when the campaign lets them copy one."""
-    if not (campaign.is_cyberaction and campaign.allow_elu_copy):
+    if not campaign.copies_elus:
         return None
     return elus.deputes_for(postal_code, city, country or "FR")
 
