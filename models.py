@@ -79,6 +79,14 @@ def run_sql(sql, *params):
     return db.execute_sql(bound_placeholders(sql), params)
 
 
+def python_defaults(model, given_names):
+    """(field, default) for the fields `given_names` leaves out that have a Python-side
+    default: the database knows none of them, only peewee's own INSERT fills them in."""
+    return [(field, field.default() if callable(field.default) else field.default)
+            for field in model._meta.sorted_fields
+            if field.name not in given_names and field.name != "id" and field.default is not None]
+
+
 def insert_row(model, values, ignore_conflict=False):
     """Insert one row with a statement built once per shape; return its id.
 
@@ -87,9 +95,7 @@ def insert_row(model, values, ignore_conflict=False):
     With `ignore_conflict`, a row a unique index refuses returns None.
     """
     row = dict(values)
-    for field in model._meta.sorted_fields:
-        if field.name not in row and field.name != "id" and field.default is not None:
-            row[field.name] = field.default() if callable(field.default) else field.default
+    row.update((field.name, value) for field, value in python_defaults(model, row))
     names = tuple(row)
     key = (model, names, ignore_conflict, type(db.obj))
     if key not in _INSERT_STATEMENTS:

@@ -9,7 +9,10 @@ import secrets
 from urllib.parse import urlsplit
 
 from bench.net import HOST
-from models import Campaign, OutboxMessage, Signature, Target, create_tables, db, is_sqlite, utcnow
+from models import (
+    Campaign, OutboxMessage, Signature, Target, create_tables, db, is_sqlite, python_defaults,
+    utcnow,
+)
 from services import demo, messages
 
 SQLITE_BATCH = 1000        # rows per INSERT; SQLite allows 32,766 variables
@@ -116,13 +119,10 @@ def with_defaults(fields, rows):
     COPY, unlike peewee's INSERT, knows nothing of them, and the database has
     no DEFAULT for them.
     """
-    model = fields[0].model
     given = {field.name for field in fields}  # peewee fields overload ==, so compare names
-    missing = [field for field in model._meta.sorted_fields
-               if field.name not in given and field.default is not None]
-    values = tuple(field.default() if callable(field.default) else field.default
-                   for field in missing)
-    return fields + missing, (tuple(row) + values for row in rows)
+    defaults = python_defaults(fields[0].model, given)
+    values = tuple(value for _, value in defaults)
+    return fields + [field for field, _ in defaults], (tuple(row) + values for row in rows)
 
 
 def bulk_insert(fields, rows):

@@ -52,7 +52,11 @@ class RequiredReasonForm(ReasonForm):
 
 def before_id():
     """The `avant` of a "voir plus" link: an id, or None for the first page."""
-    value = request.args.get("avant", "")
+    return id_or_none(request.args.get("avant", ""))
+
+
+def id_or_none(value):
+    """A row id typed into a URL or a form, or None: never '²', never past a 64-bit integer."""
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 

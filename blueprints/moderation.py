@@ -9,7 +9,8 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_login import current_user, login_required
 
 from blueprints.comments import (
-    ReasonForm, RequiredReasonForm, action_failed, before_id, done, forbidden, shown_comment,
+    ReasonForm, RequiredReasonForm, action_failed, before_id, done, forbidden, id_or_none,
+    shown_comment,
 )
 from blueprints.errors import error_response
 from blueprints.rendering import page_or_fragment, wants_fragment
@@ -105,9 +106,8 @@ def _set_commenting(user_id, allowed, form, message):
     if member is None:
         return error_response(404, "Membre introuvable", "Ce compte n'existe plus.")
     # Drawn from one of the member's comments, the answer redraws that comment.
-    comment_id = request.form.get("commentaire", "")
-    is_id = comment_id.isascii() and comment_id.isdigit() and len(comment_id) <= 18
-    comment = shown_comment(int(comment_id)) if is_id else None
+    comment_id = id_or_none(request.form.get("commentaire", ""))
+    comment = shown_comment(comment_id) if comment_id is not None else None
     if not form.validate_on_submit():
         if comment is not None:
             return action_failed(comment, "autoriser" if allowed else "bloquer", form)
