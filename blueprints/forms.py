@@ -161,12 +161,16 @@ class LetterFields:
                 "letter_body": self.letter_body.data or ""}
 
 
-class SignatureForm(IdentityForm, LetterFields):
-    """Je signe sans compte."""
+class ParticipationChoices:
+    """What every signer chooses, with an account or without."""
 
     newsletter = BooleanField("Je souhaite recevoir les prochaines cyberactions par courriel")
     hide_identity = BooleanField("Ne pas afficher mes nom et commune sur le site "
                                  "(ils figurent quand même dans la liste remise aux destinataires)")
+
+
+class SignatureForm(IdentityForm, LetterFields, ParticipationChoices):
+    """Je signe sans compte."""
 
     def signer_details(self):
         return SignerDetails(email=self.email.data or "", newsletter=self.newsletter.data,
@@ -174,12 +178,8 @@ class SignatureForm(IdentityForm, LetterFields):
                              **self.identity(), **self.letter())
 
 
-class MemberSignatureForm(FlaskForm, LetterFields):
+class MemberSignatureForm(FlaskForm, LetterFields, ParticipationChoices):
     """Je signe en un clic, with the member's stored details."""
-
-    newsletter = BooleanField("Je souhaite recevoir les prochaines cyberactions par courriel")
-    hide_identity = BooleanField("Ne pas afficher mes nom et commune sur le site "
-                                 "(ils figurent quand même dans la liste remise aux destinataires)")
 
 
 class EmptyForm(FlaskForm):

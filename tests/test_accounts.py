@@ -397,3 +397,10 @@ def test_an_accented_domain_logs_in_as_typed_or_in_its_ascii_form(app, database)
     make_member(app, email="anne@xn--exemple-co-i7a.fr")
     assert log_in(app.test_client(), "anne@exemple-éco.fr").status_code == 303
     assert log_in(app.test_client(), "Anne@XN--EXEMPLE-CO-I7A.FR").status_code == 303
+
+
+def test_inscription_and_profile_offer_the_communes_of_the_postal_code(app, client, database):
+    assert 'hx-get="/communes"' in client.get("/inscription").get_data(as_text=True)
+    make_member(app)
+    log_in(client)
+    assert 'list="communes"' in client.get("/compte").get_data(as_text=True)
