@@ -19,9 +19,8 @@ try:
 except ImportError:  # chromium() below skips, or fails where the browser is required
     expect = sync_playwright = None
 
-from conftest import SAMPLE_COMMUNES, make_test_app, required
-from models import ALL_MODELS, create_tables, db
-from services import demo
+from conftest import demo_app, required
+from models import db
 
 TIMEOUT_MS = 10_000
 DESKTOP = {"width": 1280, "height": 900}
@@ -37,19 +36,6 @@ def skip_or_fail(reason):
     if required("INTERPELLE_REQUIRE_BROWSER"):
         pytest.fail(f"{reason} (INTERPELLE_REQUIRE_BROWSER=1)", pytrace=False)
     pytest.skip(reason)
-
-
-def demo_app(database_path):
-    """The test application on a fresh SQLite file holding the demo campaigns."""
-    app = make_test_app(f"sqlite:///{database_path}")
-    with app.app_context():
-        db.connect(reuse_if_open=True)
-        db.drop_tables(ALL_MODELS, safe=True)
-        create_tables()
-        demo.load_demo_campaigns()
-        demo.load_demo_places(SAMPLE_COMMUNES)
-        db.close()
-    return app
 
 
 class LiveServer:
@@ -88,7 +74,7 @@ def live_server(tmp_path):
 
 @contextmanager
 def live_demo_server(tmp_path):
-    server = LiveServer(demo_app(tmp_path / "browser.sqlite3")).start()
+    server = LiveServer(demo_app(f"sqlite:///{tmp_path / 'browser.sqlite3'}")).start()
     try:
         yield server
     finally:

@@ -66,9 +66,9 @@ def app_config():
     return {}
 
 
-@pytest.fixture
-def app(database_url, app_config):
-    app = make_test_app(database_url, **app_config)
+def demo_app(database_url, **config):
+    """The test application on an emptied database holding the demo campaigns and places."""
+    app = make_test_app(database_url, **config)
     with app.app_context():
         db.connect(reuse_if_open=True)
         db.drop_tables(ALL_MODELS, safe=True, cascade=not database_url.startswith("sqlite"))
@@ -76,6 +76,12 @@ def app(database_url, app_config):
         demo.load_demo_campaigns()
         demo.load_demo_places(SAMPLE_COMMUNES)
         db.close()
+    return app
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    app = demo_app(database_url, **app_config)
     yield app
     with app.app_context():
         db.close()
@@ -137,8 +143,7 @@ def post_signature(client, url=DEMO_CYBERACTION, **overrides):
 
 
 def campaign_at(url):
-    kind, slug = url.strip("/").split("/")
-    return Campaign.get(Campaign.kind == kind, Campaign.slug == slug)
+    return Campaign.by_slug(*url.strip("/").split("/"))
 
 
 def free_port():
