@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Optional
 
 from blueprints.accounts.forms import LoginForm
 from blueprints.accounts.routes import attempt_login
-from blueprints.campaigns.pages import KINDS, get_campaign, sign_area
+from blueprints.campaigns.pages import KINDS, get_campaign, inline_login_refused, sign_area
 from blueprints.forms import length, letter_text, one_newline, strip
 from blueprints.rendering import page_or_fragment, wants_fragment
 from blueprints.limits import configured, member, typed_address
@@ -205,12 +205,8 @@ def login(kind, slug):
     campaign = get_campaign(kind, slug)
     form = comment_login_form()
     if not (form.validate_on_submit() and attempt_login(form)):
-        if wants_fragment():
-            return render_template("accounts/_partials/_login_form.html", form=form,
-                                   form_id=LOGIN_PREFIX,
-                                   action=url_for(".login", kind=kind, slug=slug)), 422
-        return render_template("campaigns/campaign.html", comment_login_form=form,
-                               **sign_area(campaign)), 422
+        return inline_login_refused(campaign, form, LOGIN_PREFIX,
+                                    url_for(".login", kind=kind, slug=slug), "comment_login_form")
     target = url_for("campaigns.show", kind=kind, slug=slug, _anchor="commentaires")
     if not wants_fragment():
         return redirect(target, code=303)

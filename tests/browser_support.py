@@ -58,20 +58,6 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium per test module (import this fixture into the module)."""
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def live_server(tmp_path):
-    """The demo site on a fresh database, served for one test."""
-    with live_demo_server(tmp_path) as server:
-        yield server
-
-
 @contextmanager
 def live_demo_server(tmp_path):
     server = LiveServer(demo_app(f"sqlite:///{tmp_path / 'browser.sqlite3'}")).start()

@@ -237,3 +237,21 @@ def assert_no_table_holds(*traces):
         for row in model.select().dicts():
             assert not any(trace in str(value) for value in row.values()
                            for trace in traces), (model.__name__, row)
+
+
+# Browser tests (tests/browser_support.py, imported here only when a test asks) -------------
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module."""
+    from browser_support import chromium
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The demo site on a fresh SQLite database, served over HTTP for one test."""
+    from browser_support import live_demo_server
+    with live_demo_server(tmp_path) as server:
+        yield server

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import (  # noqa: F401 - browser and live_server are fixtures
-    browser, expect, live_server, new_page, skip_or_fail,
-)
+from browser_support import expect, new_page, skip_or_fail
 from conftest import DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, make_member
 
 pytestmark = pytest.mark.browser

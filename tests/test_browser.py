@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from browser_support import browser, expect, live_server, new_page, screenshot  # noqa: F401 - fixtures
+from browser_support import expect, new_page, screenshot
 from conftest import DEMO_CYBERACTION, MEMBER_PASSWORD, make_member
 from models import OutboxMessage, Signature
 

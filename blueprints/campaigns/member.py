@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from blueprints.accounts.routes import attempt_login
 from blueprints.campaigns import bp
 from blueprints.campaigns.pages import (
-    KINDS, get_campaign, inline_login_form, member_form, sign_area,
+    KINDS, get_campaign, inline_login_form, inline_login_refused, member_form, sign_area,
 )
 from blueprints.rendering import page_or_fragment, wants_fragment
 from blueprints.limits import configured, typed_address
@@ -21,12 +21,8 @@ def login(kind, slug):
     campaign = get_campaign(kind, slug)
     form = inline_login_form()
     if not (form.validate_on_submit() and attempt_login(form)):
-        if wants_fragment():
-            return render_template("accounts/_partials/_login_form.html", form=form,
-                                   form_id="connexion-campagne",
-                                   action=url_for(".login", kind=kind, slug=slug)), 422
-        return render_template("campaigns/campaign.html",
-                               **sign_area(campaign, login_form=form)), 422
+        return inline_login_refused(campaign, form, "connexion-campagne",
+                                    url_for(".login", kind=kind, slug=slug), "login_form")
     if not wants_fragment():
         return redirect(url_for(".show", kind=kind, slug=slug, _anchor="signer"), code=303)
     response = make_response(render_template("campaigns/_partials/_sign_area_swap.html",

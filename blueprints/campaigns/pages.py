@@ -33,6 +33,16 @@ def inline_login_form():
     return LoginForm(prefix="connexion")
 
 
+def inline_login_refused(campaign, form, form_id, action, page_form_name):
+    """A login on a campaign page that failed: the login form with its error (htmx), or
+    the whole page with that form in its place (422 both)."""
+    if wants_fragment():
+        return render_template("accounts/_partials/_login_form.html", form=form,
+                               form_id=form_id, action=action), 422
+    return render_template("campaigns/campaign.html",
+                           **sign_area(campaign, **{page_form_name: form})), 422
+
+
 def member_form(campaign):
     return MemberSignatureForm(letter_subject=campaign.letter_subject,
                                letter_body=campaign.letter_body)
