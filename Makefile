@@ -31,8 +31,10 @@ dev-install: $(VENV)/.installed-dev
 	@printf 'SECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env
 	@echo "Wrote .env with a new random SECRET_KEY."
 
+## Creates the database, or applies the migration steps an existing one lacks.
 db: install .env
 	$(FLASK) init-db
+	$(FLASK) migrate
 	$(FLASK) seed-demo
 
 ## Web server and outbox worker on http://$(HOST):$(PORT); Ctrl-C stops both.

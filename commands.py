@@ -4,23 +4,53 @@ import signal
 import click
 from flask.cli import with_appcontext
 
-from models import Campaign, User, create_tables
-from services import accounts, bilans, demo, importers, outbox
+import migrations
+from models import Campaign, User
+from services import accounts, bilans, campaigns, demo, importers, outbox
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create the tables (existing ones are left as they are)."""
-    create_tables()
+    """Create the latest schema in an empty database; bring an existing one up to date."""
+    if migrations.is_empty():
+        migrations.create_latest()
+        click.echo("Base de données créée.")
+    else:
+        _report_migration(migrations.migrate())
     click.echo("Base de données prête.")
+
+
+@click.command("migrate")
+@with_appcontext
+def migrate():
+    """Apply the schema's migration steps this database lacks, in order."""
+    _report_migration(migrations.migrate())
+
+
+def _report_migration(applied):
+    for name in applied:
+        click.echo(f"Étape appliquée : {name}")
+    if not applied:
+        click.echo("Schéma à jour : aucune étape à appliquer.")
+
+
+@click.command("close-due")
+@with_appcontext
+def close_due():
+    """Close the campaigns past their closing date and queue their bilans."""
+    closed = campaigns.close_due()
+    for campaign in closed:
+        click.echo(f"Close : /{campaign.kind}/{campaign.slug}")
+    queued = bilans.send_requested()
+    click.echo(f"{len(closed)} campagne(s) close(s), {queued} bilan(s) mis en envoi.")
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
     """Load the demo campaigns (idempotent)."""
-    create_tables()
+    migrations.prepare()
     created = demo.load_demo_campaigns()
     click.echo(f"Données de démonstration : {created} campagne(s) ajoutée(s).")
     for report in demo.load_demo_places():
@@ -33,12 +63,19 @@ def seed_demo():
 def worker(once):
     """Deliver the outbox until stopped (or once with --once)."""
     if once:
+        _due_tasks()
         click.echo(f"{outbox.drain()} message(s) traité(s).")
         return
     stopping = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.append(True))
-    outbox.run_forever(should_stop=lambda: bool(stopping))
+    outbox.run_forever(should_stop=lambda: bool(stopping), periodic=_due_tasks)
+
+
+def _due_tasks():
+    """What the worker does besides mail: close campaigns at their date, queue bilans."""
+    campaigns.close_due()
+    bilans.send_requested()
 
 
 @click.command("import-communes")
@@ -95,6 +132,6 @@ def export_signatures(kind, slug, file_format, output):
 
 
 def register(app):
-    for command in (init_db, seed_demo, worker, import_communes, import_elus, create_user,
-                    export_signatures):
+    for command in (init_db, migrate, close_due, seed_demo, worker, import_communes, import_elus,
+                    create_user, export_signatures):
         app.cli.add_command(command)

@@ -3,7 +3,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 from peewee import (
-    BooleanField, CharField, DatabaseProxy, DateTimeField, ForeignKeyField,
+    BlobField, BooleanField, CharField, DatabaseProxy, DateTimeField, ForeignKeyField,
     IntegerField, Model, SqliteDatabase, TextField,
 )
 from playhouse.db_url import connect
@@ -110,8 +110,70 @@ def insert_row(model, values, ignore_conflict=False):
     return inserted[0] if inserted else None
 
 
+class User(BaseModel):
+    """A member's account. Flask-Login reads the four properties below."""
+
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+    ROLES = (MEMBER, MODERATOR, ADMIN)
+
+    email = CharField(max_length=254, unique=True)
+    email_key = CharField(max_length=254, unique=True)
+    password_hash = CharField(max_length=200)
+    role = CharField(max_length=12, default=MEMBER)
+    email_verified_at = DateTimeField(null=True)
+    pending_email = CharField(max_length=254, null=True)
+    # Rotated at logout and password change: every older session and remember cookie dies.
+    session_token = CharField(max_length=32)
+    last_name = CharField(max_length=100, default="")
+    first_name = CharField(max_length=100, default="")
+    postal_code = CharField(max_length=10, default="")
+    city = CharField(max_length=100, default="")
+    country = CharField(max_length=2, default="FR")
+    profession = CharField(max_length=100, default="")
+    address = CharField(max_length=200, default="")
+    created_at = DateTimeField(default=utcnow)
+    # Cleared by a moderator: the member can still read, sign and report, but not comment.
+    can_comment = BooleanField(default=True)
+    # Release 2: set by an admin, the account can no longer log in.
+    blocked_at = DateTimeField(null=True)
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self):
+        return self.email_verified_at is not None and self.blocked_at is None
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def display_name(self):
+        return f"{self.first_name} {self.last_name}".strip() or "Membre"
+
+    @property
+    def is_moderator(self):
+        return self.role in (self.MODERATOR, self.ADMIN)
+
+    @property
+    def is_admin(self):
+        return self.role == self.ADMIN
+
+
 class Campaign(BaseModel):
     KINDS = {"cyberactions": "Cyberaction", "petitions": "Pétition"}
+
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+    STATUSES = {DRAFT: "Brouillon", PROPOSED: "Proposée", PUBLISHED: "Publiée",
+                CLOSED: "Close", ARCHIVED: "Archivée"}
+    # Readable by anyone who has the address; only published and closed ones are listed.
+    PUBLIC_STATUSES = (PUBLISHED, CLOSED, ARCHIVED)
 
     kind = CharField(max_length=20)
     slug = CharField(max_length=120)
@@ -132,9 +194,22 @@ class Campaign(BaseModel):
     # Moves whenever what the page shows changes (comments, edits): cached pages then expire.
     content_version = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
+    # Release 2: the lifecycle run from the admin area.
+    status = CharField(max_length=12, default=DRAFT)
+    goal = IntegerField(null=True)
+    result_text = TextField(default="")
+    published_at = DateTimeField(null=True)
+    proposed_by = ForeignKeyField(User, null=True, backref="proposals", on_delete="SET NULL")
+    # Title, summary, tags and body, lower case and without accents: what the search reads.
+    search_text = TextField(default="")
+    # Withdrawn participations leave no row behind: only their number is kept.
+    withdrawn_count = IntegerField(default=0)
+    # The PDF of signatories is asked for (a petition at closing, or by an admin), then queued.
+    bilan_requested_at = DateTimeField(null=True)
+    bilan_sent_at = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("kind", "slug"), True),)
+        indexes = ((("kind", "slug"), True), (("status", "kind", "opens_at"), False))
 
     @classmethod
     def by_slug(cls, kind, slug):
@@ -188,27 +263,53 @@ class Campaign(BaseModel):
     def tag_list(self):
         return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
 
+    @property
+    def status_label(self):
+        return self.STATUSES.get(self.status, self.status)
+
+    @property
+    def is_published(self):
+        """Published once: its address is then fixed, whatever its status since."""
+        return self.published_at is not None
+
+    def is_public(self, now=None):
+        """Anyone may read it: published and online, closed, or archived."""
+        if self.status == self.PUBLISHED:
+            return self.opens_at <= (now or utcnow())
+        return self.status in (self.CLOSED, self.ARCHIVED)
+
     def is_open(self, now=None):
+        """It takes participations: published, online, and not past its closing date."""
         now = now or utcnow()
-        if self.closed_at is not None or self.opens_at > now:
+        if self.status != self.PUBLISHED or self.closed_at is not None or self.opens_at > now:
             return False
         return self.closes_at is None or now < self.closes_at
 
     @classmethod
-    def open_campaigns(cls, now=None):
+    def open_campaigns(cls, now=None, kind=None):
         now = now or utcnow()
-        return (cls.select()
-                .where(cls.closed_at.is_null(), cls.opens_at <= now,
-                       cls.closes_at.is_null() | (cls.closes_at > now))
-                .order_by(cls.opens_at.desc()))
-
+        query = cls.select().where(cls.status == cls.PUBLISHED, cls.opens_at <= now,
+                                   cls.closes_at.is_null() | (cls.closes_at > now))
+        if kind is not None:
+            query = query.where(cls.kind == kind)
+        return query.order_by(cls.opens_at.desc(), cls.id.desc())
 
     @classmethod
-    def recently_closed(cls, now=None, limit=6):
-        now = now or utcnow()
-        return (cls.select()
-                .where(cls.closed_at.is_null(False) | (cls.closes_at <= now))
-                .order_by(cls.closes_at.desc()).limit(limit))
+    def closed_campaigns(cls):
+        """The bilans: closed campaigns, the latest closed first."""
+        return (cls.select().where(cls.status == cls.CLOSED)
+                .order_by(cls.closed_at.desc(), cls.id.desc()))
+
+    @classmethod
+    def recently_closed(cls, limit=6):
+        return cls.closed_campaigns().limit(limit)
+
+    @property
+    def goal_percent(self):
+        """How far the counter is towards the goal, 0 to 100, or None without a goal."""
+        if not self.goal:
+            return None
+        return min(100, self.signature_count * 100 // self.goal)
 
 
 class Target(BaseModel):
@@ -218,56 +319,6 @@ class Target(BaseModel):
     name = CharField(max_length=200)
     email = CharField(max_length=254)
     position = IntegerField(default=0)
-
-
-class User(BaseModel):
-    """A member's account. Flask-Login reads the four properties below."""
-
-    MEMBER = "member"
-    MODERATOR = "moderator"
-    ADMIN = "admin"
-    ROLES = (MEMBER, MODERATOR, ADMIN)
-
-    email = CharField(max_length=254, unique=True)
-    email_key = CharField(max_length=254, unique=True)
-    password_hash = CharField(max_length=200)
-    role = CharField(max_length=12, default=MEMBER)
-    email_verified_at = DateTimeField(null=True)
-    pending_email = CharField(max_length=254, null=True)
-    # Rotated at logout and password change: every older session and remember cookie dies.
-    session_token = CharField(max_length=32)
-    last_name = CharField(max_length=100, default="")
-    first_name = CharField(max_length=100, default="")
-    postal_code = CharField(max_length=10, default="")
-    city = CharField(max_length=100, default="")
-    country = CharField(max_length=2, default="FR")
-    profession = CharField(max_length=100, default="")
-    address = CharField(max_length=200, default="")
-    created_at = DateTimeField(default=utcnow)
-    # Cleared by a moderator: the member can still read, sign and report, but not comment.
-    can_comment = BooleanField(default=True)
-
-    is_authenticated = True
-    is_anonymous = False
-
-    @property
-    def is_active(self):
-        return self.email_verified_at is not None
-
-    def get_id(self):
-        return f"{self.id}:{self.session_token}"
-
-    @property
-    def display_name(self):
-        return f"{self.first_name} {self.last_name}".strip() or "Membre"
-
-    @property
-    def is_moderator(self):
-        return self.role in (self.MODERATOR, self.ADMIN)
-
-    @property
-    def is_admin(self):
-        return self.role == self.ADMIN
 
 
 class Signature(BaseModel):
@@ -303,6 +354,8 @@ class Signature(BaseModel):
         indexes = (
             (("campaign", "email_key"), True),
             (("campaign", "status", "confirmed_at"), False),
+            # Release 2: participations by département, counted on the index alone.
+            (("campaign", "status", "country", "postal_code"), False),
         )
 
     @property
@@ -428,6 +481,17 @@ class Elu(BaseModel):
         return int(self.circonscription[len(self.departement):] or 0)
 
 
+class Attachment(BaseModel):
+    """A file an email carries (the PDF of signatories), kept in the database with it,
+    so that a queued message and its file survive a restart together."""
+
+    campaign = ForeignKeyField(Campaign, null=True, backref="attachments", on_delete="CASCADE")
+    filename = CharField(max_length=200)
+    content_type = CharField(max_length=100)
+    data = BlobField()
+    created_at = DateTimeField(default=utcnow)
+
+
 class OutboxMessage(BaseModel):
     """An email waiting for, or done with, delivery by the worker."""
 
@@ -457,9 +521,13 @@ class OutboxMessage(BaseModel):
     last_error = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+    # Release 2: the campaign a letter or bilan belongs to, and the file it carries.
+    campaign = ForeignKeyField(Campaign, null=True, backref="messages", on_delete="SET NULL")
+    attachment = ForeignKeyField(Attachment, null=True, backref="messages", on_delete="SET NULL")
 
     class Meta:
-        indexes = ((("status", "next_attempt_at"), False),)
+        indexes = ((("status", "next_attempt_at"), False),
+                   (("campaign", "category", "status"), False))
 
     @property
     def recipients(self):
@@ -470,13 +538,32 @@ class OutboxMessage(BaseModel):
         return split_addresses(self.cc_addrs)
 
 
+class AuditEntry(BaseModel):
+    """The admin journal: who changed what (a campaign, an account, a message), when."""
+
+    actor = ForeignKeyField(User, null=True, backref="audit_entries", on_delete="SET NULL")
+    action = CharField(max_length=40)
+    campaign = ForeignKeyField(Campaign, null=True, backref="audit_entries", on_delete="SET NULL")
+    subject_user = ForeignKeyField(User, null=True, backref="audit_about", on_delete="SET NULL")
+    detail = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("campaign", "id"), False),)
+
+
+class SchemaMigration(BaseModel):
+    """The migration steps applied to this database (see migrations/)."""
+
+    name = CharField(max_length=100, unique=True)
+    applied_at = DateTimeField(default=utcnow)
+
+
 def split_addresses(joined):
     return [addr for addr in joined.split(",") if addr]
 
 
-ALL_MODELS = [Campaign, Target, User, Signature, Comment, CommentReport, ModerationAction,
-              OutboxMessage, Commune, CommuneCirconscription, Elu]
+ALL_MODELS = [User, Campaign, Target, Signature, Comment, CommentReport, ModerationAction,
+              Attachment, OutboxMessage, Commune, CommuneCirconscription, Elu, AuditEntry,
+              SchemaMigration]
 
-
-def create_tables():
-    db.create_tables(ALL_MODELS, safe=True)

@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 
 from bench.net import HOST
 from models import (
-    Campaign, OutboxMessage, Signature, Target, create_tables, db, is_sqlite, python_defaults,
+    Campaign, OutboxMessage, Signature, Target, db, is_sqlite, python_defaults,
     utcnow,
 )
+from migrations import create_latest
 from services import demo, messages
 
 SQLITE_BATCH = 1000        # rows per INSERT; SQLite allows 32,766 variables
@@ -40,7 +41,7 @@ def open_app(database_url, secret_key):
 def create_schema():
     """The application's tables and its demo campaigns, as `init-db` + `seed-demo` do."""
     with db.connection_context():
-        create_tables()
+        create_latest()
         demo.load_demo_campaigns()
 
 
@@ -54,6 +55,7 @@ def create_campaigns(count):
             body="Une campagne créée par le banc de mesure.", proposer="Banc de mesure",
             letter_subject=f"Campagne de mesure n° {number}", letter_body=LETTER_BODY,
             opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=30),
+            status=Campaign.PUBLISHED, published_at=now - dt.timedelta(days=1),
         ) for number in range(count)]
         for campaign in campaigns:
             Target.create(campaign=campaign, name="Premier ministre",

@@ -22,12 +22,13 @@ BATCH = 5000
 def seed(database_url, rows):
     sys.path.insert(0, ROOT)
     from app import create_app
-    from models import Campaign, Signature, create_tables, db, utcnow
+    from migrations import create_latest
+    from models import Campaign, Signature, db, utcnow
     app = create_app({"DATABASE_URL": database_url, "TESTING": True})
     with app.app_context():
-        create_tables()
+        create_latest()
         campaign = Campaign.create(kind="petitions", slug="grande", title="Une grande pétition",
-                                   proposer="Bench")
+                                   proposer="Bench", status=Campaign.PUBLISHED)
         now = utcnow()
         for start in range(0, rows, BATCH):
             with db.atomic():

@@ -1,7 +1,10 @@
-"""Template filters: French dates and numbers, paragraphs and safe links."""
+"""Template filters: French dates and numbers, paragraphs, Markdown and safe links."""
+import functools
 import re
 from zoneinfo import ZoneInfo
 
+import nh3
+from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from services import elus
@@ -65,17 +68,42 @@ def paragraphs(text, links=True):
 
 
 def sources(text):
-    """One source a line, `label | https://…` or a bare address."""
+    """One source a line: its text then its address (`label https://…`, `label | https://…`),
+    or a bare address."""
     items = []
     for line in (text or "").splitlines():
-        label, _, url = line.rpartition("|") if "|" in line else ("", "", line)
+        label, _, url = line.strip().rpartition(" ")
         url = url.strip()
         if url.startswith(("http://", "https://")):
-            items.append({"label": label.strip() or url, "url": url})
+            label = label.strip().rstrip("|:–-").strip()
+            items.append({"label": label or url, "url": url})
     return items
 
 
+# Markdown written by admins and members: raw HTML is not interpreted, and what the
+# renderer makes is cleaned again by an allow-list, so no script or style gets through.
+MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+ALLOWED_TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "h2", "h3",
+                "h4", "code", "pre", "hr"}
+
+
+@functools.lru_cache(maxsize=256)
+def _markdown_html(text):
+    html = MARKDOWN.render(text)
+    # The page's own title is the only h1: headings written in the text start lower.
+    html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}},
+                     url_schemes={"http", "https", "mailto"},
+                     link_rel="nofollow ugc noopener")
+
+
+def markdown(text):
+    """Markdown to sanitised HTML (the same text is rendered once per process)."""
+    return Markup(_markdown_html(text or ""))
+
+
 def register(app):
-    for function in (local_date, local_datetime, thousands, ordinal, linkify, paragraphs, sources):
+    for function in (local_date, local_datetime, thousands, ordinal, linkify, paragraphs, sources,
+                     markdown):
         app.add_template_filter(function)
     app.add_template_filter(elus.departement_name)

@@ -5,8 +5,10 @@ whatever the campaign's size. Hidden signers are included: they asked not to be
 shown on the site, and the list goes to the recipients only.
 """
 import csv
+import tempfile
 
-from models import Signature
+from models import Attachment, Campaign, Signature, utcnow, write_transaction
+from services import audit, messages
 from services.countries import country_name
 
 BATCH = 2000
@@ -69,3 +71,44 @@ def write_pdf(campaign, path):
     pdf.cell(0, 6, f"{count} signataire{'s' if count > 1 else ''}.")
     pdf.output(path)
     return count
+
+
+# Sending the PDF to the recipients ---------------------------------------------------
+
+PDF_TYPE = "application/pdf"
+
+
+def pdf_filename(campaign):
+    return f"signataires-{campaign.slug}.pdf"
+
+
+def pdf_bytes(campaign):
+    """The PDF of signatories as bytes, written through a temporary file."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        write_pdf(campaign, handle.name)
+        return handle.read()
+
+
+def send_requested():
+    """Queue the PDF for every closed campaign whose bilan was asked for and not yet sent;
+    return how many were queued. Safe with several workers: one claim per campaign wins."""
+    due = Campaign.select().where((Campaign.status == Campaign.CLOSED)
+                                  & Campaign.bilan_requested_at.is_null(False)
+                                  & Campaign.bilan_sent_at.is_null())
+    return sum(1 for campaign in list(due) if queue_bilan(campaign))
+
+
+def queue_bilan(campaign):
+    """Build the PDF, then, in one transaction, claim the campaign's bilan, keep the file
+    and queue the message to the targets. False when another process sent it first."""
+    content = pdf_bytes(campaign)
+    with write_transaction():
+        claimed = Campaign.update(bilan_sent_at=utcnow()).where(
+            (Campaign.id == campaign.id) & Campaign.bilan_sent_at.is_null()).execute()
+        if not claimed:
+            return False
+        attachment = Attachment.create(campaign=campaign.id, filename=pdf_filename(campaign),
+                                       content_type=PDF_TYPE, data=content)
+        messages.queue_bilan(campaign, attachment, Campaign.get_by_id(campaign.id).signature_count)
+        audit.record(None, "bilan.queue", campaign=campaign)
+    return True

@@ -4,6 +4,7 @@ import os
 
 from models import Campaign, Target, db, utcnow
 from services import importers
+from services.search import folded
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 DEMO_PLACE_FILES = [
@@ -97,9 +98,14 @@ def load_demo_campaigns(now=None):
 def _create_campaign(spec, now):
     fields = {key: value for key, value in spec.items()
               if key not in ("targets", "days_open", "days_left")}
+    opens_at = now - dt.timedelta(days=spec["days_open"])
+    closes_at = now + dt.timedelta(days=spec["days_left"])
+    closed = closes_at <= now
     campaign = Campaign.create(
-        opens_at=now - dt.timedelta(days=spec["days_open"]),
-        closes_at=now + dt.timedelta(days=spec["days_left"]),
+        opens_at=opens_at, closes_at=closes_at, published_at=opens_at,
+        status=Campaign.CLOSED if closed else Campaign.PUBLISHED,
+        closed_at=closes_at if closed else None,
+        search_text=folded(spec["title"], spec["summary"], spec["tags"], spec["body"]),
         **fields,
     )
     for position, (name, email) in enumerate(spec["targets"]):

@@ -87,6 +87,7 @@ def letter(signature, campaign):
     """The participant's letter to the campaign's targets, answerable to them."""
     return {
         "category": "letter",
+        "campaign": campaign.id,
         "sender_name": letters.sender_name(signature, current_app.config["SITE_NAME"]),
         "reply_to": signature.email,
         "to_addrs": ",".join(target.email for target in campaign.target_list),
@@ -94,6 +95,16 @@ def letter(signature, campaign):
         "subject": signature.letter_subject,
         "body_text": letters.letter_text(signature),
     }
+
+
+def queue_bilan(campaign, attachment, count):
+    """The PDF of signatories, to every target of the campaign."""
+    message = _build("bilan", "bilan", [target.email for target in campaign.target_list],
+                     f"{'Pétition' if not campaign.is_cyberaction else 'Cyberaction'} : "
+                     f"{campaign.title} — liste des signataires",
+                     campaign=campaign, count=count, campaign_url=campaign_url(campaign))
+    message.update(campaign=campaign.id, attachment=attachment.id)
+    return save(message)
 
 
 def queue_account_verification(user, verify_url):

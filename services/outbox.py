@@ -20,7 +20,7 @@ from flask import current_app
 from flask_mail import BadHeaderError, Message
 
 from extensions import mail
-from models import OutboxMessage, is_sqlite, utcnow, write_transaction
+from models import Attachment, OutboxMessage, is_sqlite, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +83,17 @@ def drain(worker_id=None, now=None):
     return total
 
 
-def run_forever(should_stop, idle_sleep=1.0):
-    """The worker loop: deliver what is due, sleep a little when there is nothing."""
+def run_forever(should_stop, idle_sleep=1.0, periodic=None, every=180.0):
+    """The worker loop: deliver what is due, sleep a little when there is nothing;
+    run `periodic` (closing campaigns at their date) once every `every` seconds."""
     worker_id = new_worker_id()
     log.info("outbox worker %s started", worker_id)
+    last_periodic = None
     while not should_stop():
+        if periodic is not None and (last_periodic is None
+                                     or time.monotonic() - last_periodic >= every):
+            last_periodic = time.monotonic()
+            _run_periodic(periodic, worker_id)
         try:
             handled = deliver_due(worker_id)
         except Exception as error:  # noqa: BLE001 - one bad batch must not stop everyone's mail
@@ -98,6 +104,14 @@ def run_forever(should_stop, idle_sleep=1.0):
         if not handled:
             time.sleep(idle_sleep)
     log.info("outbox worker %s stopped", worker_id)
+
+
+def _run_periodic(task, worker_id):
+    try:
+        task()
+    except Exception as error:  # noqa: BLE001 - the mail goes on whatever the task did
+        log.error("outbox worker %s: a periodic task failed (%s)", worker_id,
+                  type(error).__name__)
 
 
 def _keep_for_dev_mailbox(batch):
@@ -168,6 +182,9 @@ def build_mail(message):
         html=message.body_html,
     )
     mail_message.msgId = make_msgid(domain=urlsplit(config["SITE_URL"]).hostname or "localhost")
+    if message.attachment_id is not None:
+        attachment = Attachment.get_by_id(message.attachment_id)
+        mail_message.attach(attachment.filename, attachment.content_type, bytes(attachment.data))
     return mail_message
 
 

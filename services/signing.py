@@ -219,6 +219,9 @@ def withdraw(token):
                           signature.id).fetchone()
         if deleted and deleted[0] == Signature.CONFIRMED:
             Campaign.count_change(signature.campaign_id, -1)
+        if deleted:
+            Campaign.update(withdrawn_count=Campaign.withdrawn_count + 1).where(
+                Campaign.id == signature.campaign_id).execute()
     return signature.campaign
 
 

@@ -14,7 +14,8 @@ import pytest
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
 from app import create_app  # noqa: E402  (the environment above must come first)
-from models import ALL_MODELS, Campaign, create_tables, db  # noqa: E402
+from migrations import create_latest  # noqa: E402
+from models import ALL_MODELS, Campaign, db  # noqa: E402
 from services import demo  # noqa: E402
 
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -72,7 +73,7 @@ def demo_app(database_url, **config):
     with app.app_context():
         db.connect(reuse_if_open=True)
         db.drop_tables(ALL_MODELS, safe=True, cascade=not database_url.startswith("sqlite"))
-        create_tables()
+        create_latest()
         demo.load_demo_campaigns()
         demo.load_demo_places(SAMPLE_COMMUNES)
         db.close()

@@ -85,11 +85,12 @@ def test_dev_mailbox_is_absent_unless_enabled(client, database):
 @pytest.fixture
 def dev_client(database_url):
     from conftest import make_test_app
-    from models import ALL_MODELS, create_tables, db
+    from migrations import create_latest
+    from models import ALL_MODELS, db
     from services import demo
     app = make_test_app(database_url, DEV_MAILBOX=True)
     db.drop_tables(ALL_MODELS, safe=True, cascade=not database_url.startswith("sqlite"))
-    create_tables()
+    create_latest()
     demo.load_demo_campaigns()
     db.close()
     return app.test_client()

@@ -18,7 +18,7 @@ KINDS = "<any(cyberactions, petitions):kind>"
 
 def get_campaign(kind, slug):
     campaign = Campaign.by_slug(kind, slug)
-    if campaign is None:
+    if campaign is None or not campaign.is_public():
         abort(404)
     return campaign
 

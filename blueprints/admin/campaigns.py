@@ -1,0 +1,2 @@
+"""Admin: campaigns."""
+from blueprints.admin import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Admin: dashboard."""
+from blueprints.admin import bp  # noqa: F401

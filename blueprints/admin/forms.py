@@ -1,0 +1,171 @@
+"""The campaign form (admins) and the proposal form (members), with French messages.
+
+The labels are an interface: operators' scripts and tests find the fields by them.
+"""
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField,
+)
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+
+from blueprints.forms import (
+    REQUIRED, length, letter_text, no_control_characters, one_line, one_newline, strip,
+)
+from models import Campaign
+from services.campaigns import CampaignFields, parse_targets, targets_text
+
+PARIS = ZoneInfo("Europe/Paris")
+UTC = ZoneInfo("UTC")
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+BAD_DATE = "Date et heure attendues (exemple : 2027-01-31 18:00)."
+
+
+def paris_to_utc(value):
+    """A date typed in Paris time, as the database keeps it (naive UTC)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=PARIS).astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_to_paris(value):
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC).astimezone(PARIS).replace(tzinfo=None, second=0,
+                                                              microsecond=0)
+
+
+def multiline_text(form, field):
+    """Free text over several lines: line breaks and tabs, no other control characters."""
+    letter_text(form, field)
+
+
+def sources_lines(form, field):
+    """One source a line: its text, then its address (https://…)."""
+    for number, line in enumerate((field.data or "").splitlines(), start=1):
+        line = line.strip()
+        if line and not line.rsplit(None, 1)[-1].startswith(("http://", "https://")):
+            raise ValidationError(f"Ligne {number} : écrivez le texte de la source, puis son "
+                                  f"adresse (https://…).")
+
+
+def target_lines(form, field):
+    try:
+        targets = parse_targets(field.data)
+    except ValueError as error:
+        raise ValidationError(str(error))
+    if not targets:
+        raise ValidationError("Indiquez au moins un destinataire : « Libellé <adresse> ».")
+
+
+class ParisDateTimeField(DateTimeLocalField):
+    """A date and time typed in Paris time, refused in French when it is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(BAD_DATE)
+
+
+class CampaignForm(FlaskForm):
+    """Nouvelle campagne / modifier une campagne."""
+
+    kind = SelectField("Type", choices=[(kind, label) for kind, label in Campaign.KINDS.items()],
+                       default="cyberactions")
+    title = StringField("Titre", filters=[strip],
+                        validators=[DataRequired("Le titre ne peut pas être vide."), length(200),
+                                    no_control_characters])
+    slug = StringField("Adresse de la page", filters=[strip],
+                       validators=[Optional(), length(120)],
+                       description="Proposée d'après le titre si vous la laissez vide ; "
+                                   "elle ne change plus une fois la campagne publiée.")
+    tags = StringField("Mots-clés", filters=[strip],
+                       validators=[Optional(), length(300), no_control_characters],
+                       description="Séparés par des virgules.")
+    summary = TextAreaField("Résumé", filters=[one_newline, strip],
+                            validators=[Optional(), length(600), multiline_text])
+    body = TextAreaField("Texte", filters=[one_newline, strip],
+                         validators=[Optional(), length(20000), multiline_text],
+                         description="En Markdown : **gras**, *italique*, listes, liens.")
+    sources = TextAreaField("Sources", filters=[one_newline, strip],
+                            validators=[Optional(), length(5000), multiline_text, sources_lines],
+                            description="Une par ligne : le texte, puis l'adresse (https://…).")
+    proposer = StringField("Proposée par", filters=[strip],
+                           validators=[DataRequired(REQUIRED), length(120), no_control_characters])
+    targets = TextAreaField("Destinataires", filters=[one_newline, strip],
+                            validators=[DataRequired("Indiquez au moins un destinataire : "
+                                                     "« Libellé <adresse> »."),
+                                        length(5000), target_lines],
+                            description="Un par ligne : Libellé <adresse>, par exemple "
+                                        "Premier ministre <contact@example.org>.")
+    letter_subject = StringField("Objet du message", filters=[strip], validators=[
+        DataRequired("L'objet du message ne peut pas être vide."), length(200), one_line])
+    letter_body = TextAreaField("Texte du message", filters=[one_newline, strip], validators=[
+        DataRequired("Le texte du message ne peut pas être vide."), length(5000), letter_text])
+    letter_editable = BooleanField("Les signataires peuvent modifier le message", default=True)
+    allow_elu_copy = BooleanField("Copie au député",
+                                  description="Les signataires peuvent mettre leur député·e "
+                                              "en copie (cyberactions).")
+    opens_at = ParisDateTimeField("Mise en ligne le", format=DATETIME_FORMAT,
+                                  validators=[Optional()],
+                                  description="Heure de Paris ; maintenant si vide.")
+    closes_at = ParisDateTimeField("Date de clôture", format=DATETIME_FORMAT,
+                                   validators=[Optional()], description="Heure de Paris.")
+    goal = IntegerField("Objectif", validators=[Optional(), NumberRange(
+        min=1, max=100_000_000, message="Un nombre de participations, au moins 1.")],
+        description="Nombre de participations visé (facultatif).")
+    result_text = TextAreaField("Bilan", filters=[one_newline, strip],
+                                validators=[Optional(), length(20000), multiline_text],
+                                description="Le résultat de la campagne, affiché sur la page "
+                                            "Bilans une fois close (Markdown).")
+
+    @classmethod
+    def for_campaign(cls, campaign, **kwargs):
+        """The form filled with a stored campaign (dates in Paris time)."""
+        values = CampaignFields.of(campaign)
+        data = {name: getattr(values, name) for name in values.__dataclass_fields__}
+        data["targets"] = targets_text(values.targets)
+        data["letter_editable"] = not values.letter_locked
+        data["opens_at"] = utc_to_paris(values.opens_at)
+        data["closes_at"] = utc_to_paris(values.closes_at)
+        return cls(data=data, **kwargs)
+
+    def campaign_fields(self):
+        """What was typed, as the service takes it (dates in UTC)."""
+        def value(name, default=None):
+            field = getattr(self, name, None)
+            return field.data if field is not None else default
+        return CampaignFields(
+            kind=value("kind"), title=value("title"), slug=value("slug", "") or "",
+            tags=value("tags", "") or "", summary=value("summary", "") or "",
+            body=value("body", "") or "", sources=value("sources", "") or "",
+            proposer=value("proposer"), targets=parse_targets(value("targets")),
+            letter_subject=value("letter_subject"), letter_body=value("letter_body"),
+            letter_locked=not value("letter_editable", True),
+            allow_elu_copy=bool(value("allow_elu_copy", False)),
+            opens_at=paris_to_utc(value("opens_at")), closes_at=paris_to_utc(value("closes_at")),
+            goal=value("goal"), result_text=value("result_text", "") or "")
+
+    def show_errors(self, invalid):
+        """Put the service's refusals (InvalidCampaign) beside their fields."""
+        for name, message in invalid.errors.items():
+            field = getattr(self, name, None) or self.title
+            field.errors = list(field.errors) + [message]
+
+    @property
+    def first_error(self):
+        return next((name for name, field in self._fields.items() if field.errors), None)
+
+
+class ProposalForm(CampaignForm):
+    """Proposer une campagne: the same fields without those of publishing."""
+
+    slug = None
+    opens_at = None
+    closes_at = None
+    goal = None
+    result_text = None
+

@@ -1,0 +1,2 @@
+"""Admin: journal."""
+from blueprints.admin import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Admin: users."""
+from blueprints.admin import bp  # noqa: F401

@@ -1,0 +1,71 @@
+"""The schema's migration steps, applied in order by `flask --app app migrate`.
+
+Each step is a module `NNNN_name.py` with `apply(migrator, database)`; the
+names of the steps applied are kept in the `schemamigration` table. Step 0001
+is release 1, the schema before migrations existed: a database made by that
+release has its tables and no record of steps, and is recognised as such.
+"""
+import importlib
+import pkgutil
+
+from playhouse.migrate import SchemaMigrator
+
+from models import ALL_MODELS, SchemaMigration, db
+
+RELEASE_1 = "0001_release_1"
+
+
+def step_names():
+    """Every step, in the order they apply."""
+    return sorted(module.name for module in pkgutil.iter_modules(__path__)
+                  if module.name[:4].isdigit())
+
+
+def applied_names():
+    if not SchemaMigration.table_exists():
+        return set()
+    return {row.name for row in SchemaMigration.select(SchemaMigration.name)}
+
+
+def pending_names():
+    applied = applied_names()
+    return [name for name in step_names() if name not in applied]
+
+
+def is_empty():
+    return not db.get_tables()
+
+
+def create_latest():
+    """An empty database gets today's schema at once, every step marked applied."""
+    with db.atomic():
+        db.create_tables(ALL_MODELS, safe=True)
+        _record(step_names())
+
+
+def migrate():
+    """Apply the steps this database lacks; return their names."""
+    SchemaMigration.create_table(safe=True)
+    if not applied_names() and db.table_exists("campaign"):
+        _record([RELEASE_1])  # made by release 1, before steps were recorded
+    applied = []
+    for name in pending_names():
+        step = importlib.import_module(f"{__name__}.{name}")
+        with db.atomic():
+            step.apply(SchemaMigrator.from_database(db.obj), db.obj)
+            _record([name])
+        applied.append(name)
+    return applied
+
+
+def prepare():
+    """What `init-db` does: create an empty database, or bring an existing one up to date."""
+    if is_empty():
+        create_latest()
+        return step_names()
+    return migrate()
+
+
+def _record(names):
+    for name in names:
+        SchemaMigration.insert(name=name).on_conflict_ignore().execute()
