@@ -53,6 +53,7 @@ def create_app(config=None):
         benchfloor.register(app)
     commands.register(app)
     app.before_request(_refuse_nul_bytes)
+    app.before_request(_refuse_file_parts)
     app.after_request(_security_headers)
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
@@ -101,6 +102,13 @@ def _refuse_nul_bytes():
     Form fields are left to their validators, which say so next to the field.
     """
     if any("\x00" in value for value in [request.path, *request.args.values()]):
+        abort(400)
+
+
+def _refuse_file_parts():
+    """No form of ours takes a file: a text field sent as a file part would reach the
+    validators as an object they cannot measure."""
+    if request.method == "POST" and request.mimetype == "multipart/form-data" and request.files:
         abort(400)
 
 

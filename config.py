@@ -58,6 +58,9 @@ def from_environment(instance_path):
         "COUNTER_CACHE_SECONDS": env_int("COUNTER_CACHE_SECONDS", 5),
         "PAGE_CACHE_SECONDS": env_int("PAGE_CACHE_SECONDS", 5),
         "WTF_CSRF_TIME_LIMIT": None,
+        # No form of ours needs more; a bigger body is refused before it is read (413).
+        "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "PREVIEW_RATE_LIMIT": os.environ.get("PREVIEW_RATE_LIMIT", "120 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SITE_URL", "").startswith("https://"),

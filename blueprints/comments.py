@@ -199,7 +199,7 @@ def _form_again(campaign, form, status):
 
 @bp.post(f"/{KINDS}/<slug>/commentaires/connexion")
 @limiter.limit(configured("LOGIN_RATE_LIMIT"))
-@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address)
+@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address(f"{LOGIN_PREFIX}-email"))
 def login(kind, slug):
     """Log in from the comments; the page comes back with the member's comment form."""
     campaign = get_campaign(kind, slug)

@@ -45,6 +45,12 @@ def csrf_error(error):
     return response
 
 
+def too_large(error):
+    return error_response(413, "Envoi trop volumineux",
+                          "Ce que vous avez envoyé dépasse la taille acceptée. "
+                          "Raccourcissez le texte puis recommencez.")
+
+
 def forbidden(error):
     return error_response(403, "Action non autorisée", "Vous n'avez pas le droit de faire cette action.")
 
@@ -69,6 +75,7 @@ def register(app):
     app.register_error_handler(400, bad_request)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
+    app.register_error_handler(413, too_large)
     app.register_error_handler(OverflowError, not_found)  # an id no database integer holds
     app.register_error_handler(429, too_many_requests)
     app.register_error_handler(500, server_error)

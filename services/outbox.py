@@ -16,6 +16,8 @@ import uuid
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
+from email import charset as email_charset
+
 from flask import current_app
 from flask_mail import BadHeaderError, Message
 
@@ -23,6 +25,11 @@ from extensions import mail
 from models import Attachment, OutboxMessage, is_sqlite, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
+
+# Flask-Mail registers UTF-8 bodies as raw 8-bit text, so one long paragraph becomes one
+# line over SMTP's 998-byte limit, which strict relays refuse. Quoted-printable keeps
+# every line short (headers stay encoded as Flask-Mail chose).
+email_charset.add_charset("utf-8", email_charset.SHORTEST, email_charset.QP, "utf-8")
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY = dt.timedelta(seconds=30)

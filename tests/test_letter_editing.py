@@ -31,8 +31,12 @@ def test_edited_letter_and_chosen_depute_are_stored_with_the_signature(htmx, dat
     assert signature.letter_subject == OWN_SUBJECT
     assert signature.letter_body == OWN_TEXT.strip()
     assert signature.cc_addrs == "camille.fictif@example.org"
+    # The email carries none of the signer's words; the page its link opens shows the letter.
     confirmation = OutboxMessage.get()
-    assert OWN_SUBJECT in confirmation.body_text and "Copie à : Camille Fictif" in confirmation.body_text
+    assert OWN_SUBJECT not in confirmation.body_text
+    link = re.search(r"/confirmer/\S+", confirmation.body_text).group(0)
+    page = htmx.get(link, headers={"HX-Request": ""}).get_data(as_text=True)
+    assert OWN_SUBJECT in page and "Copie à : Camille Fictif" in page
 
 
 def test_depute_of_another_circonscription_is_never_copied(htmx, database):

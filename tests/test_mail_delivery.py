@@ -182,3 +182,15 @@ def test_worker_loop_survives_a_failing_batch_and_delivers_the_next(app, smtp_se
     logging.getLogger("services.outbox").removeHandler(handler)
     assert any("RuntimeError" in line for line in records)
     assert not any("personne@example.net" in line for line in records)  # no personal data
+
+
+def test_a_letter_with_one_very_long_paragraph_is_delivered_whole(app, client, smtp_server,
+                                                                  database):
+    paragraph = "Une phrase sans retour à la ligne, écrite avec soin. " * 60  # ~3,300 bytes
+    sign_and_confirm(app, client, smtp_server.mailbox, letter_subject="Objet",
+                     letter_body=paragraph)
+    assert OutboxMessage.select().where(OutboxMessage.status == OutboxMessage.SENT).count() == 2
+    letter = smtp_server.mailbox.messages[-1]
+    assert paragraph.strip() in letter.get_body(("plain",)).get_content()
+    raw_lines = smtp_server.mailbox.envelopes[-1].content.split(b"\r\n")
+    assert max(len(line) for line in raw_lines) <= 998

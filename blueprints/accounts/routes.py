@@ -41,7 +41,7 @@ def attempt_login(form):
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(configured("LOGIN_RATE_LIMIT"), methods=["POST"])
-@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address, methods=["POST"])
+@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address(), methods=["POST"])
 def login():
     """Connexion."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -67,7 +67,7 @@ def logout():
 
 @bp.route("/inscription", methods=["GET", "POST"])
 @limiter.limit(configured("ACCOUNT_MAIL_RATE_LIMIT"), methods=["POST"])
-@limiter.limit(configured("ACCOUNT_MAIL_RATE_LIMIT"), key_func=typed_address, methods=["POST"])
+@limiter.limit(configured("ACCOUNT_MAIL_RATE_LIMIT"), key_func=typed_address(), methods=["POST"])
 def register():
     """Inscription: the account works once its address is verified."""
     form = RegisterForm()
@@ -97,7 +97,7 @@ def verify(token):
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @limiter.limit(configured("ACCOUNT_MAIL_RATE_LIMIT"), methods=["POST"])
-@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address, methods=["POST"])
+@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address(), methods=["POST"])
 def forgotten_password():
     """Ask for a reset link; the answer is the same for any address."""
     form = ForgottenPasswordForm()

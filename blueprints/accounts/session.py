@@ -1,5 +1,5 @@
 """Starting and ending a member's session, shared by every login form of the site."""
-from urllib.parse import urlsplit
+import re
 
 from flask import session
 from flask_login import login_user, logout_user
@@ -27,9 +27,13 @@ def forget_session():
     logout_user()
 
 
+# A path of ours: a slash, then path characters only. Backslashes (browsers read
+# `/\host` as `//host`), control and other invisible characters, and spaces are
+# refused; anything else percent-encoded stays as it was typed.
+LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?#]*")
+
+
 def safe_next(target, default):
-    """Only a path of this site, never an address elsewhere."""
-    parts = urlsplit(target or "")
-    if target and target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
+    """Only a path of this site, never an address elsewhere; anything else quietly
+    becomes `default` (it goes into a Location or HX-Redirect header)."""
+    return target if LOCAL_PATH.fullmatch(target or "") else default

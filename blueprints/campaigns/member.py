@@ -15,7 +15,7 @@ from services import signing
 
 @bp.post(f"/{KINDS}/<slug>/connexion")
 @limiter.limit(configured("LOGIN_RATE_LIMIT"))
-@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address)
+@limiter.limit(configured("ACCOUNT_RATE_LIMIT"), key_func=typed_address("connexion-email"))
 def login(kind, slug):
     """J'ai un compte: log in inline; the signing side becomes the one-click form."""
     campaign = get_campaign(kind, slug)

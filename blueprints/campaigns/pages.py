@@ -124,7 +124,7 @@ def counter(kind, slug):
 
 @bp.post(f"/{KINDS}/<slug>/signer")
 @limiter.limit(configured("SIGN_RATE_LIMIT"))
-@limiter.limit(configured("SIGN_ADDRESS_RATE_LIMIT"), key_func=typed_address)
+@limiter.limit(configured("SIGN_ADDRESS_RATE_LIMIT"), key_func=typed_address())
 def sign(kind, slug):
     """Record a participation; the form comes back with its errors, or the thanks."""
     campaign = get_campaign(kind, slug)
@@ -171,6 +171,7 @@ def elus_choice(kind, slug):
 
 
 @bp.post(f"/{KINDS}/<slug>/apercu")
+@limiter.limit(configured("PREVIEW_RATE_LIMIT"))
 def preview(kind, slug):
     """The récapitulatif of the letter as the signer has edited it so far."""
     campaign = get_campaign(kind, slug)

@@ -1,0 +1,111 @@
+"""Regressions for the holes an attack on d314bdb found (issue "Abuse, security and privacy")."""
+import io
+import logging
+import re
+
+import pytest
+
+from conftest import DEMO_CYBERACTION, MEMBER_PASSWORD, csrf_token, make_member, post_signature
+from extensions import limiter
+from models import OutboxMessage, Signature
+
+
+@pytest.fixture
+def app_config():
+    return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "100 per minute", "ACCOUNT_RATE_LIMIT": "2 per hour"}
+
+
+def wrong_login(client, token, **fields):
+    return client.post("/connexion", data={"csrf_token": token, **fields,
+                                           "password": "pas le bon mot de passe"})
+
+
+def test_a_decoy_address_field_does_not_give_each_login_a_fresh_limit(app, client, database):
+    make_member(app)
+    token = csrf_token(client, "/connexion")
+    statuses = [wrong_login(client, token, **{"zz-email": f"leurre{n}@example.net",
+                                              "email": "membre@example.net"}).status_code
+                for n in range(3)]
+    assert statuses == [422, 422, 429]
+
+
+def test_the_limiter_never_writes_a_typed_address_in_its_keys_or_logs(app, client, database,
+                                                                      caplog):
+    caplog.set_level(logging.INFO)  # what the application logs (peewee quotes SQL at DEBUG)
+    token = csrf_token(client, "/connexion")
+    for _ in range(3):
+        wrong_login(client, token, email="secret.person@example.net")
+    assert "secret.person" not in caplog.text
+    kept_keys = list(limiter.storage.storage)  # the memory storage's counters
+    assert kept_keys and not any("secret.person" in key for key in kept_keys)
+
+
+@pytest.mark.parametrize("next_value", [
+    "/\\evil.example/phish", "//evil.example/", "https://evil.example/", "/\tevil",
+    "/compte\r\nSet-Cookie: x=1", "/compte\x7f", "/compte\u2028", "javascript:alert(1)",
+])
+def test_an_htmx_login_never_leaves_the_site_nor_breaks_on_odd_next(app, htmx, database,
+                                                                    next_value):
+    make_member(app)
+    token = csrf_token(htmx, "/connexion")
+    response = htmx.post("/connexion", data={"csrf_token": token, "email": "membre@example.net",
+                                             "password": MEMBER_PASSWORD, "next": next_value})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/compte"
+
+
+def test_a_local_next_with_its_query_is_kept(app, htmx, database):
+    make_member(app)
+    token = csrf_token(htmx, "/connexion")
+    response = htmx.post("/connexion", data={"csrf_token": token, "email": "membre@example.net",
+                                             "password": MEMBER_PASSWORD,
+                                             "next": "/cyberactions/arret-migration-m365?x=1#c"})
+    assert response.headers["HX-Redirect"] == "/cyberactions/arret-migration-m365?x=1#c"
+
+
+def test_a_huge_post_is_refused_before_it_is_read(client, database):
+    token = csrf_token(client, DEMO_CYBERACTION)
+    # Many fields each under the form parser's own per-field limit: 20 MB in all.
+    padding = {f"champ{n}": "x" * 400_000 for n in range(50)}
+    response = client.post(f"{DEMO_CYBERACTION}/signer", data={"csrf_token": token, **padding})
+    assert response.status_code == 413
+    assert "trop volumineux" in response.get_data(as_text=True)
+    assert Signature.select().count() == 0
+
+
+@pytest.mark.parametrize("path, field", [
+    (f"{DEMO_CYBERACTION}/signer", "last_name"), ("/connexion", "email"),
+    ("/inscription", "email"), ("/mot-de-passe-oublie", "email"),
+])
+def test_a_text_field_sent_as_a_file_is_refused_not_a_500(client, database, path, field):
+    token = csrf_token(client, DEMO_CYBERACTION)
+    response = client.post(path, data={"csrf_token": token,
+                                       field: (io.BytesIO(b"Durand"), "nom.txt")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert Signature.select().count() == 0
+
+
+def test_the_letter_preview_is_rate_limited(app, client, database):
+    app.config.update(PREVIEW_RATE_LIMIT="3 per minute")
+    token = csrf_token(client, DEMO_CYBERACTION)
+    statuses = [client.post(f"{DEMO_CYBERACTION}/apercu", data={"csrf_token": token}).status_code
+                for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_the_confirmation_email_carries_no_text_the_signer_wrote(app, client, database):
+    post_signature(client, first_name="Gagnez", letter_subject="Cadeau https://phish.example",
+                   letter_body="Cliquez sur https://phish.example/gain pour votre prix.")
+    message = OutboxMessage.get(OutboxMessage.category == "confirmation")
+    for body in (message.body_text, message.body_html, message.subject):
+        assert "phish.example" not in body and "Gagnez" not in body
+    assert "Pour des écoles libres" in message.subject
+
+
+def test_the_confirmation_page_shows_the_letter_before_the_click(app, client, database):
+    post_signature(client, letter_subject="Mon objet", letter_body="Mon texte à moi.")
+    link = re.search(r"/confirmer/\S+", OutboxMessage.get().body_text).group(0)
+    page = client.get(link).get_data(as_text=True)
+    assert "Mon objet" in page and "Mon texte à moi." in page
