@@ -24,7 +24,8 @@ def one_newline(value):
 
 
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """Trimmed, and in composed form (NFC): "Zoé" typed as e + accent is the same "Zoé"."""
+    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
 
 
 def length(maximum, minimum=1):
@@ -35,10 +36,16 @@ def length(maximum, minimum=1):
 INVISIBLE = "Ce champ contient des caractères invisibles non autorisés."
 
 
+# Format characters that belong to words: joiners (emoji sequences, Persian, Indic
+# scripts) and the soft hyphen. Every other invisible character is refused.
+WORD_FORMAT_CHARACTERS = "\u200c\u200d\u00ad"
+
+
 def has_control_characters(text, allowed=""):
-    """Control, format and other invisible characters (Unicode category C), but `allowed`."""
+    """Control, format and other invisible characters (Unicode category C), but `allowed`
+    and the joiners words need."""
     text = text or ""
-    for char in allowed:
+    for char in allowed + WORD_FORMAT_CHARACTERS:
         text = text.replace(char, "")
     if text.isprintable():  # no category C at all: the common case, checked in C
         return False
@@ -72,15 +79,30 @@ def letter_text(form, field):
         raise ValidationError("Le texte contient des caractères invisibles non autorisés.")
 
 
+def without_marks(text):
+    """The text without the combining marks and joiners that follow a letter or a digit
+    (Devanagari vowel signs, Persian ZWNJ): the patterns below then read the letters alone.
+    A mark that follows nothing it can join stays, and fails the patterns."""
+    if text.isascii():
+        return text
+    kept = []
+    for char in text:
+        joins = unicodedata.category(char)[0] == "M" or char in WORD_FORMAT_CHARACTERS
+        if joins and kept and kept[-1].isalnum():
+            continue
+        kept.append(char)
+    return "".join(kept)
+
+
 def person_name(form, field):
     plain_text(form, field)
-    if not NAME_PATTERN.match(field.data or ""):
+    if not NAME_PATTERN.match(without_marks(field.data or "")):
         raise ValidationError("Lettres, espaces, apostrophes et tirets uniquement.")
 
 
 def place_name(form, field):
     plain_text(form, field)
-    if not PLACE_PATTERN.match(field.data or ""):
+    if not PLACE_PATTERN.match(without_marks(field.data or "")):
         raise ValidationError("Ce nom de commune n'est pas valide.")
 
 

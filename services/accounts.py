@@ -144,7 +144,7 @@ def end_all_sessions(user):
 def request_password_reset(email):
     """Mail a reset link if the address has an account; say nothing either way."""
     user = User.get_or_none(User.email_key == email_key(email or ""))
-    if user is not None:
+    if user is not None and not _account_mail_sent_recently(user.email):
         messages.queue_password_reset(user, _reset_url(user))
 
 

@@ -22,6 +22,14 @@ class CampaignClosed(Exception):
     """The campaign no longer takes (or confirms) participations."""
 
 
+class ProfileIncomplete(Exception):
+    """A member without a name or town cannot sign: the letter would be signed by nobody."""
+
+
+def profile_complete(user):
+    return bool(user.last_name and user.first_name and user.postal_code and user.city)
+
+
 @dataclass
 class SignerDetails:
     last_name: str
@@ -106,6 +114,9 @@ def _pending_signature(campaign, details, cc):
         campaign=campaign,
         email_key=email_key(details.email),
         confirm_nonce=secrets.token_hex(16),
+        # The confirmation request is the first mail of the interval: a second attempt
+        # right after it mails nothing more (see _claim_notice_slot).
+        last_notice_at=utcnow(),
         cc_addrs=",".join(elu.email for elu in cc),
         cc_names=", ".join(elu.display_name for elu in cc),
         **vars(details),
@@ -154,6 +165,8 @@ def sign_as_member(campaign, user, letter, requested_elu_ids=(), hide_identity=F
     """
     if not campaign.is_open():
         raise CampaignClosed()
+    if not profile_complete(user):
+        raise ProfileIncomplete()
     details = letter_for(campaign, SignerDetails.of_member(
         user, letter, hide_identity=hide_identity, newsletter=newsletter))
     cc = copied_elus(campaign, details, requested_elu_ids)
@@ -282,5 +295,6 @@ def _mark_confirmed(signature, campaign):
     return True
 
 
-__all__ = ["CampaignClosed", "Confirmation", "ExpiredToken", "InvalidToken",
-           "SignerDetails", "confirm", "email_key", "sign", "signature_for_token"]
+__all__ = ["CampaignClosed", "Confirmation", "ExpiredToken", "InvalidToken", "ProfileIncomplete",
+           "SignerDetails", "confirm", "email_key", "profile_complete", "sign",
+           "signature_for_token"]

@@ -2,10 +2,13 @@
 import io
 import logging
 import re
+import unicodedata
 
 import pytest
 
-from conftest import DEMO_CYBERACTION, MEMBER_PASSWORD, csrf_token, make_member, post_signature
+from conftest import (
+    DEMO_CYBERACTION, MEMBER_PASSWORD, campaign_at, csrf_token, log_in, make_member, post_signature,
+)
 from extensions import limiter
 from models import OutboxMessage, Signature
 
@@ -109,3 +112,47 @@ def test_the_confirmation_page_shows_the_letter_before_the_click(app, client, da
     link = re.search(r"/confirmer/\S+", OutboxMessage.get().body_text).group(0)
     page = client.get(link).get_data(as_text=True)
     assert "Mon objet" in page and "Mon texte à moi." in page
+
+
+def test_password_reset_mail_to_one_address_goes_once_per_ten_minutes(app, client, database):
+    app.config.update(ACCOUNT_RATE_LIMIT="1000 per hour", ACCOUNT_MAIL_RATE_LIMIT="1000 per hour")
+    make_member(app)
+    token = csrf_token(client, "/mot-de-passe-oublie")
+    for _ in range(25):
+        response = client.post("/mot-de-passe-oublie",
+                               data={"csrf_token": token, "email": "membre@example.net"})
+        assert response.status_code in (200, 303)
+    assert OutboxMessage.select().where(OutboxMessage.category == "account").count() == 1
+
+
+def test_one_click_signing_with_an_empty_profile_is_refused_on_the_server(app, client, database):
+    make_member(app, last_name="", first_name="", postal_code="", city="")
+    log_in(client)
+    campaign = campaign_at(DEMO_CYBERACTION)
+    response = client.post(f"{DEMO_CYBERACTION}/signer-en-un-clic", data={
+        "csrf_token": csrf_token(client, "/compte"),  # the page offers no form to this member
+        "letter_subject": campaign.letter_subject, "letter_body": campaign.letter_body})
+    assert response.status_code == 422
+    assert "complétez" in response.get_data(as_text=True)
+    assert Signature.select().count() == 0 and OutboxMessage.select().count() == 0
+    assert campaign_at(DEMO_CYBERACTION).signature_count == 0
+
+
+@pytest.mark.parametrize("last_name, city", [
+    ("Zoe\u0301", "Saint-E\u0301tienne"),      # decomposed (NFD), as some keyboards send them
+    ("शर्मा", "Paris"),                          # Devanagari: vowel signs are combining marks
+    ("Rezā\u200cpour", "Paris"),               # Persian zero-width non-joiner
+])
+def test_names_and_communes_in_every_script_and_form_are_accepted(htmx, database, last_name,
+                                                                  city):
+    response = post_signature(htmx, last_name=last_name, city=city, postal_code="42000")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    stored = Signature.get()
+    assert stored.last_name == unicodedata.normalize("NFC", last_name)
+    assert stored.city == unicodedata.normalize("NFC", city)
+
+
+@pytest.mark.parametrize("last_name", ["\u0301Durand", "Dur\u202eand", "Du\u200brand"])
+def test_stray_marks_and_invisible_characters_are_still_refused(htmx, database, last_name):
+    assert post_signature(htmx, last_name=last_name).status_code == 422
+    assert Signature.select().count() == 0

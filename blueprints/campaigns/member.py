@@ -7,6 +7,7 @@ from blueprints.campaigns import bp
 from blueprints.campaigns.pages import (
     KINDS, get_campaign, inline_login_form, inline_login_refused, member_form, sign_area,
 )
+from blueprints.errors import error_response
 from blueprints.rendering import page_or_fragment, wants_fragment
 from blueprints.limits import configured, typed_address
 from extensions import limiter
@@ -43,9 +44,14 @@ def sign_member(kind, slug):
         status = 409 if not campaign.is_open() else 422
         return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_member.html",
                                 status=status, **sign_area(campaign, member_form=form))
-    newly = signing.sign_as_member(campaign, current_user, form.letter(), form.elus.data or [],
-                                   hide_identity=form.hide_identity.data,
-                                   newsletter=form.newsletter.data)
+    try:
+        newly = signing.sign_as_member(campaign, current_user, form.letter(), form.elus.data or [],
+                                       hide_identity=form.hide_identity.data,
+                                       newsletter=form.newsletter.data)
+    except signing.ProfileIncomplete:
+        return error_response(422, "Coordonnées incomplètes",
+                              "Pour signer en un clic, complétez d'abord vos nom, prénom, code "
+                              "postal et commune dans Mon profil.")
     if not wants_fragment():
         flash("Merci, votre participation est enregistrée." if newly
               else "Vous participez déjà à cette campagne.", "success")

@@ -70,13 +70,9 @@ def sign_area(campaign, **forms):
         lookup = elus_lookup(campaign, form.postal_code.data, form.city.data, form.country.data)
         own = None
     can_sign_here = not current_user.is_authenticated or (
-        (own is None or own.status != own.CONFIRMED) and profile_complete(current_user))
+        (own is None or own.status != own.CONFIRMED) and signing.profile_complete(current_user))
     return dict(campaign=campaign, lookup=lookup, own_signature=own, can_sign_here=can_sign_here,
                 preview=letter_preview(campaign, form, lookup), **forms)
-
-
-def profile_complete(user):
-    return bool(user.last_name and user.first_name and user.postal_code and user.city)
 
 
 def letter_preview(campaign, form, lookup):
