@@ -4,6 +4,8 @@ No answer of this module tells a caller whether an address has an account:
 where that matters, only an email to that address says so.
 """
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -66,16 +68,29 @@ def register(email, password, profile):
         messages.queue_account_verification(user, _verify_url(user))
 
 
+def account_fingerprint(user):
+    """What ties a link to this very account: its id alone could be another account's
+    later (an id freed by a deletion), its address and creation instant could not."""
+    seed = f"{user.id}|{user.email_key}|{user.created_at.isoformat()}"
+    return hashlib.blake2b(seed.encode(), digest_size=12).hexdigest()
+
+
 def _verify_url(user):
-    return messages.absolute_url("/compte/verifier/" + make_token(VERIFY_PURPOSE, user.id))
+    token = make_token(VERIFY_PURPOSE, {"u": user.id, "f": account_fingerprint(user)})
+    return messages.absolute_url("/compte/verifier/" + token)
+
+
+def _account_for(data):
+    """The account a link's payload names, if it is still that very account."""
+    user = User.get_or_none(User.id == data.get("u")) if isinstance(data, dict) else None
+    if user is None or not hmac.compare_digest(data.get("f", ""), account_fingerprint(user)):
+        raise InvalidToken()
+    return user
 
 
 def verify_account(token):
     """Mark the address verified; the account can be used from now on."""
-    user_id = read_token(VERIFY_PURPOSE, token, VERIFY_MAX_AGE)
-    user = User.get_or_none(User.id == user_id)
-    if user is None:
-        raise InvalidToken()
+    user = _account_for(read_token(VERIFY_PURPOSE, token, VERIFY_MAX_AGE))
     if user.email_verified_at is None:
         User.update(email_verified_at=utcnow()).where(User.id == user.id).execute()
         user.email_verified_at = utcnow()
@@ -199,7 +214,8 @@ def request_email_change(user, new_email, password):
     if not passwords.check_password(user.password_hash, password):
         raise AccountError("Le mot de passe n'est pas le bon.")
     User.update(pending_email=new_email).where(User.id == user.id).execute()
-    token = make_token(EMAIL_CHANGE_PURPOSE, {"u": user.id, "e": new_email})
+    token = make_token(EMAIL_CHANGE_PURPOSE, {"u": user.id, "e": new_email,
+                                              "f": account_fingerprint(user)})
     messages.queue_email_change(user, new_email,
                                 messages.absolute_url("/compte/courriel/" + token))
 
@@ -207,8 +223,8 @@ def request_email_change(user, new_email, password):
 def confirm_email_change(token):
     data = read_token(EMAIL_CHANGE_PURPOSE, token, VERIFY_MAX_AGE)
     with write_transaction():
-        user = User.get_or_none(User.id == data.get("u"))
-        if user is None or user.pending_email != data.get("e"):
+        user = _account_for(data)
+        if user.pending_email != data.get("e"):
             raise InvalidToken()
         taken = User.select().where((User.email_key == email_key(user.pending_email))
                                     & (User.id != user.id)).exists()

@@ -10,7 +10,7 @@ from conftest import (
     DEMO_CYBERACTION, MEMBER_PASSWORD, campaign_at, csrf_token, log_in, make_member, post_signature,
 )
 from extensions import limiter
-from models import OutboxMessage, Signature
+from models import OutboxMessage, Signature, User
 
 
 @pytest.fixture
@@ -156,3 +156,40 @@ def test_names_and_communes_in_every_script_and_form_are_accepted(htmx, database
 def test_stray_marks_and_invisible_characters_are_still_refused(htmx, database, last_name):
     assert post_signature(htmx, last_name=last_name).status_code == 422
     assert Signature.select().count() == 0
+
+
+ATTACKER_PASSWORD = "une phrase de passe solide"
+ACCOUNT_LINK = re.compile(r"http://interpelle\.test(/compte/\S+)")
+
+
+def register_account(client, email):
+    client.post("/inscription", data={
+        "last_name": "Zébulon", "first_name": "Anatole", "postal_code": "35000", "city": "Rennes",
+        "country": "FR", "email": email, "password": ATTACKER_PASSWORD,
+        "password_again": ATTACKER_PASSWORD, "csrf_token": csrf_token(client, "/inscription")})
+    return User.get(User.email == email)
+
+
+def account_link(user):
+    message = OutboxMessage.select().where(OutboxMessage.user == user.id).order_by(
+        OutboxMessage.id.desc()).get()
+    return ACCOUNT_LINK.search(message.body_text).group(1)
+
+
+def test_an_old_verification_link_never_verifies_the_next_account_with_that_id(app, client,
+                                                                               database):
+    app.config.update(ACCOUNT_MAIL_RATE_LIMIT="100 per hour")
+    attacker = register_account(client, "attaquant@example.net")
+    old_link = account_link(attacker)
+    client.post(old_link, data={"csrf_token": csrf_token(client, old_link)})
+    assert User.get_by_id(attacker.id).email_verified_at is not None
+    log_in(client, "attaquant@example.net", ATTACKER_PASSWORD)
+    client.post("/compte/supprimer", data={"csrf_token": csrf_token(client, "/compte/supprimer"),
+                                           "password": ATTACKER_PASSWORD, "confirm": "y"})
+    victim = register_account(app.test_client(), "victime@example.net")
+    # The freed id is given to the next account, as SQLite does without AUTOINCREMENT.
+    OutboxMessage.delete().where(OutboxMessage.user == victim.id).execute()
+    User.update(id=attacker.id).where(User.id == victim.id).execute()
+    replay = app.test_client()
+    replay.post(old_link, data={"csrf_token": csrf_token(replay, old_link)})
+    assert User.get(User.email == "victime@example.net").email_verified_at is None
