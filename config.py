@@ -50,8 +50,12 @@ def from_environment(instance_path):
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "ACCOUNT_RATE_LIMIT": os.environ.get("ACCOUNT_RATE_LIMIT", "20 per hour"),
         "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get("ACCOUNT_MAIL_RATE_LIMIT", "5 per hour"),
+        # Per account: changing the password or address, deleting the account.
+        "PASSWORD_CHECK_RATE_LIMIT": os.environ.get("PASSWORD_CHECK_RATE_LIMIT",
+                                                    "5 per minute;20 per hour"),
         # Per member (keyed on the account, not the address of origin).
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "5 per minute;30 per hour"),
+        "PROPOSAL_RATE_LIMIT": os.environ.get("PROPOSAL_RATE_LIMIT", "5 per day"),
         "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "10 per minute;50 per day"),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "CONFIRMATION_MAX_AGE": env_int("CONFIRMATION_MAX_AGE", 7 * 24 * 3600),

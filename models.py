@@ -289,6 +289,7 @@ class Campaign(BaseModel):
     def open_campaigns(cls, now=None, kind=None):
         now = now or utcnow()
         query = cls.select().where(cls.status == cls.PUBLISHED, cls.opens_at <= now,
+                                   cls.closed_at.is_null(),
                                    cls.closes_at.is_null() | (cls.closes_at > now))
         if kind is not None:
             query = query.where(cls.kind == kind)

@@ -193,3 +193,18 @@ def test_an_old_verification_link_never_verifies_the_next_account_with_that_id(a
     replay = app.test_client()
     replay.post(old_link, data={"csrf_token": csrf_token(replay, old_link)})
     assert User.get(User.email == "victime@example.net").email_verified_at is None
+
+
+def test_password_checks_on_the_account_pages_are_rate_limited(app, client, database):
+    app.config.update(PASSWORD_CHECK_RATE_LIMIT="3 per hour")
+    make_member(app)
+    log_in(client)
+    token = csrf_token(client, "/compte")
+    statuses = [client.post("/compte/mot-de-passe", data={
+        "csrf_token": token, "current_password": "pas le bon", "new_password": "x" * 12,
+        "new_password_again": "x" * 12}).status_code for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    assert client.post("/compte/supprimer", data={"csrf_token": token, "password": "pas le bon",
+                                                  "confirm": "y"}).status_code == 429
+    anonymous = app.test_client()
+    assert anonymous.post("/compte/mot-de-passe", data={}).status_code in (302, 400)

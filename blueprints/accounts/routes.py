@@ -13,7 +13,7 @@ from blueprints.accounts.forms import (
 from blueprints.accounts.session import forget_session, log_in, log_out, safe_next
 from blueprints.forms import EmptyForm
 from blueprints.rendering import form_status, page_or_fragment, wants_fragment
-from blueprints.limits import configured, typed_address
+from blueprints.limits import configured, member, typed_address
 from blueprints.errors import error_response
 from extensions import limiter
 from services import accounts
@@ -147,8 +147,16 @@ def _profile_page(status=200, **forms):
                            comments=accounts.comments_of(current_user), **forms), status
 
 
+# Each of these checks a password with Argon2 (0.2 s and 64 MiB): limited per account, all
+# three together, and per client address like a login.
+password_checks = limiter.shared_limit(configured("PASSWORD_CHECK_RATE_LIMIT"),
+                                       scope="password-check", key_func=member, methods=["POST"])
+
+
 @bp.post("/compte/mot-de-passe")
 @login_required
+@limiter.limit(configured("LOGIN_RATE_LIMIT"))
+@password_checks
 def change_password():
     """Change the password (the current one is asked); other sessions end."""
     form = PasswordChangeForm()
@@ -168,6 +176,7 @@ def change_password():
 @bp.post("/compte/courriel")
 @login_required
 @limiter.limit(configured("ACCOUNT_MAIL_RATE_LIMIT"))
+@password_checks
 def change_email():
     """Ask to change the address; it changes once the new one is verified."""
     form = EmailChangeForm()
@@ -213,6 +222,8 @@ def export():
 
 @bp.route("/compte/supprimer", methods=["GET", "POST"])
 @login_required
+@limiter.limit(configured("LOGIN_RATE_LIMIT"), methods=["POST"])
+@password_checks
 def delete():
     """Delete the account: personal data erased, participations still counted."""
     form = DeleteAccountForm()
