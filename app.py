@@ -9,7 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import commands
 import config as settings
 from blueprints import (
-    accounts, admin, campaigns, comments, devmail, elus, errors, filters, moderation, system,
+    accounts, admin, campaigns, comments, devmail, elus, errors, filters, moderation, proposals,
+    system,
 )
 from extensions import csrf, limiter, login_manager, mail
 from models import db, is_sqlite, open_database
@@ -43,6 +44,7 @@ def create_app(config=None):
     app.register_blueprint(accounts.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(moderation.bp)
+    app.register_blueprint(proposals.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(elus.bp)
     app.register_blueprint(system.bp)

@@ -273,10 +273,11 @@ class Campaign(BaseModel):
         return self.published_at is not None
 
     def is_public(self, now=None):
-        """Anyone may read it: published and online, closed, or archived."""
+        """Anyone may read it: published and online, closed, or archived after it was
+        published (a refused proposal or a draft set aside never was)."""
         if self.status == self.PUBLISHED:
             return self.opens_at <= (now or utcnow())
-        return self.status in (self.CLOSED, self.ARCHIVED)
+        return self.status in (self.CLOSED, self.ARCHIVED) and self.published_at is not None
 
     def is_open(self, now=None):
         """It takes participations: published, online, and not past its closing date."""

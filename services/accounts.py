@@ -13,7 +13,7 @@ from peewee import fn
 
 from models import Campaign, Comment, OutboxMessage, Signature, User, utcnow, write_transaction
 from services import messages, passwords
-from services.signing import email_key
+from services.signing import email_key, erased_key
 from services.tokens import ExpiredToken, InvalidToken, make_token, read_token
 
 VERIFY_PURPOSE = "verify-account"
@@ -316,10 +316,9 @@ def delete_account(user, password):
     if not passwords.check_password(user.password_hash, password):
         raise AccountError("Le mot de passe n'est pas le bon.")
     with write_transaction():
-        signature_ids = [signature.id for signature in _own_signatures(user)]
-        _forget_messages(user, signature_ids)
-        for signature_id in signature_ids:
-            _anonymise_signature(signature_id)
+        _forget_messages(user, [signature.id for signature in _own_signatures(user)])
+        for signature in _own_signatures(user):
+            _anonymise_signature(signature)
         # Pages showing the member's name under a comment must not be served from cache.
         for campaign_id in {comment.campaign_id for comment in user.comments}:
             Campaign.content_changed(campaign_id)
@@ -340,12 +339,16 @@ def _forget_messages(user, signature_ids):
     OutboxMessage.delete().where(addressed).execute()
 
 
-def _anonymise_signature(signature_id):
+def _anonymise_signature(signature):
+    """Nothing personal stays. A counted participation keeps a keyed hash of its address,
+    so the address cannot be counted twice; a pending one frees its address."""
+    erased = erased_key(signature.email_key) if signature.status == Signature.CONFIRMED \
+        else f"supprime-{signature.id}"
     Signature.update(
-        user=None, email="", email_key=f"supprime-{signature_id}", last_name="", first_name="",
+        user=None, email="", email_key=erased, last_name="", first_name="",
         postal_code="", city="", profession="", address="", letter_body="", hide_identity=True,
         newsletter=False, last_notice_at=None, confirm_nonce=secrets.token_hex(16),
-    ).where(Signature.id == signature_id).execute()
+    ).where(Signature.id == signature.id).execute()
 
 
 __all__ = ["AccountError", "ExpiredToken", "InvalidToken", "Profile"]

@@ -131,3 +131,12 @@ def queue_email_change(user, new_email, confirm_url):
            "Demande de changement d'adresse électronique", user=user, new_email=new_email)
     return _queue("account", "email_change", [new_email],
                   "Confirmez votre nouvelle adresse électronique", user=user, action_url=confirm_url)
+
+
+def queue_proposal_refused(member, proposal, message):
+    """Tell the member which proposal was refused, with the moderator's words and nothing
+    else about anyone."""
+    return _queue("proposal", "proposal_refused", [member.email],
+                  f"Votre proposition n'est pas retenue : {proposal.title}",
+                  user=member, proposal=proposal, message=message,
+                  propose_url=absolute_url("/proposer"))

@@ -1,6 +1,8 @@
 """Signing a campaign and confirming the participation (double opt-in)."""
 import dataclasses
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -64,6 +66,19 @@ def email_key(email):
     return f"{local}@{ascii_domain(domain)}".lower()
 
 
+def erased_key(key):
+    """What a counted participation keeps of its address once its account is erased: a
+    keyed hash, so that the address can never be counted a second time, and reads as
+    nothing without the site's secret."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return "efface-" + hmac.new(secret, key.encode(), hashlib.blake2b).hexdigest()[:40]
+
+
+def _counted_under_an_erased_account(campaign, key):
+    return run_sql('SELECT 1 FROM "signature" WHERE "campaign_id" = ? AND "email_key" = ?',
+                   campaign.id, erased_key(key)).fetchone() is not None
+
+
 def ascii_domain(domain):
     if domain.isascii():
         return domain
@@ -88,6 +103,8 @@ def sign(campaign, details, requested_elu_ids=()):
     # Rendered before the write lock is taken: the lock is held for the inserts only.
     confirmation = messages.confirmation_request(signature, campaign)
     with write_transaction():
+        if _counted_under_an_erased_account(campaign, signature.email_key):
+            return  # this address already counts here; its account, and its mail, are gone
         if _insert(signature):
             messages.save(confirmation, signature.id)
             return
@@ -173,6 +190,8 @@ def sign_as_member(campaign, user, letter, requested_elu_ids=(), hide_identity=F
     signature = _pending_signature(campaign, details, cc)
     signature.user = user
     with write_transaction():
+        if _counted_under_an_erased_account(campaign, signature.email_key):
+            return False
         if not _insert(signature):
             signature = member_signature(campaign, user)
             if signature.status == Signature.CONFIRMED:

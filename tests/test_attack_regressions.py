@@ -7,7 +7,8 @@ import unicodedata
 import pytest
 
 from conftest import (
-    DEMO_CYBERACTION, MEMBER_PASSWORD, campaign_at, csrf_token, log_in, make_member, post_signature,
+    DEMO_CYBERACTION, MEMBER_PASSWORD, assert_no_table_holds, campaign_at, csrf_token, log_in,
+    make_member, post_signature,
 )
 from extensions import limiter
 from models import OutboxMessage, Signature, User
@@ -208,3 +209,29 @@ def test_password_checks_on_the_account_pages_are_rate_limited(app, client, data
                                                   "confirm": "y"}).status_code == 429
     anonymous = app.test_client()
     assert anonymous.post("/compte/mot-de-passe", data={}).status_code in (302, 400)
+
+
+def confirm_by_link(client, signature):
+    from services.messages import confirmation_url
+    with client.application.app_context():
+        path = confirmation_url(Signature.get_by_id(signature.id)).split("interpelle.test", 1)[1]
+    client.post(path, data={"csrf_token": csrf_token(client, DEMO_CYBERACTION)})
+
+
+def test_an_erased_account_never_makes_its_address_countable_again(app, client, database):
+    app.config.update(ACCOUNT_RATE_LIMIT="100 per hour")
+    post_signature(client, email="helene.durand@example.net")
+    confirm_by_link(client, Signature.get())
+    make_member(app, email="helene.durand@example.net")
+    member = app.test_client()
+    log_in(member, "helene.durand@example.net")
+    member.post("/compte/supprimer", data={"csrf_token": csrf_token(member, "/compte/supprimer"),
+                                           "password": MEMBER_PASSWORD, "confirm": "y"})
+    assert User.select().count() == 0
+    again = app.test_client()
+    response = post_signature(again, email="Helene.Durand@example.net")
+    assert response.status_code in (200, 303)
+    assert Signature.select().count() == 1
+    assert campaign_at(DEMO_CYBERACTION).signature_count == 1
+    assert OutboxMessage.select().where(OutboxMessage.category == "letter").count() <= 1
+    assert_no_table_holds("helene.durand", "Durand")

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from blueprints.forms import (
@@ -73,7 +74,8 @@ class ParisDateTimeField(DateTimeLocalField):
 class CampaignForm(FlaskForm):
     """Nouvelle campagne / modifier une campagne."""
 
-    kind = SelectField("Type", choices=[(kind, label) for kind, label in Campaign.KINDS.items()],
+    kind = SelectField("Type", choices=[SelectChoice(kind, label)
+                                        for kind, label in Campaign.KINDS.items()],
                        default="cyberactions")
     title = StringField("Titre", filters=[strip],
                         validators=[DataRequired("Le titre ne peut pas être vide."), length(200),
