@@ -46,3 +46,21 @@ def test_a_boolean_that_is_no_boolean_is_refused(monkeypatch):
     monkeypatch.setenv("MAIL_USE_TLS", "peut-être")
     with pytest.raises(ValueError):
         config.env_bool("MAIL_USE_TLS")
+
+
+def test_the_worker_loop_closes_campaigns_at_their_date(app, database):
+    import datetime as dt
+
+    import commands
+    from conftest import DEMO_CYBERACTION, campaign_at
+    from models import utcnow
+    from services import outbox
+    Campaign.update(closes_at=utcnow() - dt.timedelta(minutes=1)).where(
+        Campaign.id == campaign_at(DEMO_CYBERACTION).id).execute()
+    rounds = []
+    with app.app_context():
+        outbox.run_forever(should_stop=lambda: len(rounds) > 0, idle_sleep=0,
+                           periodic=lambda: (commands._due_tasks(), rounds.append(1)))
+    closed = campaign_at(DEMO_CYBERACTION)
+    assert closed.status == Campaign.CLOSED and not closed.is_open()
+    assert rounds == [1]
