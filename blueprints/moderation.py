@@ -20,6 +20,13 @@ from services import comments
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 
+@bp.after_request
+def _never_cached(response):
+    # Hidden comments, reports and the journal: no browser or proxy keeps a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def moderator_required(view):
     @wraps(view)
     @login_required

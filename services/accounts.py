@@ -128,6 +128,10 @@ def authenticate(email, password):
         if not _account_mail_sent_recently(user.email):
             messages.queue_account_verification(user, _verify_url(user))
         return None
+    if user.blocked_at is not None:
+        # Said only to whoever knows the password: it tells nothing about the address.
+        raise AccountError("Ce compte a été bloqué par l'administration du site : "
+                           "il ne permet plus de se connecter.")
     return user
 
 

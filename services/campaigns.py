@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from models import Campaign, Signature, Target, User, utcnow, write_transaction
 from services import audit
 from services.search import folded, like_pattern, words
+from services.signing import email_key
 
 LIST_PAGE_SIZE = 12
 SLUG_MAX = 120
@@ -251,6 +252,18 @@ def close(actor, campaign, now=None):
         return _move(actor, campaign, "close", **columns)
 
 
+STATUS_CHANGES = {"publish": publish, "unpublish": unpublish, "close": close, "archive": archive}
+
+
+def update_then(actor, campaign, fields, action=None):
+    """Save the edited fields, then change the status (`publish`, `unpublish`, `close`,
+    `archive`), in one transaction: when the change is refused (another admin was
+    quicker), nothing typed is half-applied either."""
+    with write_transaction():
+        saved = update(actor, campaign, fields)
+        return STATUS_CHANGES[action](actor, saved) if action else saved
+
+
 def close_due(now=None):
     """Close the published campaigns past their closing date; return them."""
     now = now or utcnow()
@@ -346,3 +359,55 @@ def all_for_admin():
     """Every campaign, the latest first, for the admin's list."""
     return list(Campaign.select().order_by(Campaign.created_at.desc(), Campaign.id.desc()))
 
+
+
+# The Liste rapide and the Signataires ---------------------------------------------------
+
+SIGNATORIES_PAGE_SIZE = 50
+
+
+def signed_by(user, campaigns):
+    """The ids of `campaigns` the member has a confirmed participation in, in one query."""
+    ids = [campaign.id for campaign in campaigns]
+    if not ids:
+        return set()
+    rows = (Signature.select(Signature.campaign_id)
+            .where(Signature.campaign.in_(ids), Signature.email_key == email_key(user.email),
+                   Signature.status == Signature.CONFIRMED).tuples())
+    return {campaign_id for (campaign_id,) in rows}
+
+
+@dataclass
+class Signatory:
+    """What the public list shows of a participation: never an address."""
+
+    name: str  # "Hélène D."
+    city: str
+    confirmed_at: dt.datetime
+
+
+@dataclass
+class SignatoryPage:
+    signatories: list
+    number: int
+    has_next: bool
+
+
+def signatories(campaign, number=1):
+    """The confirmed participations that may be shown, the latest first, read on the
+    (campaign, status, confirmed_at) index; only the columns the list shows are read."""
+    query = (Signature.select(Signature.first_name, Signature.last_name, Signature.city,
+                              Signature.confirmed_at)
+             .where(Signature.campaign == campaign.id, Signature.status == Signature.CONFIRMED,
+                    Signature.hide_identity == False)  # noqa: E712 (peewee builds SQL from ==)
+             .order_by(Signature.confirmed_at.desc(), Signature.id.desc()))
+    page = page_of(query, number, size=SIGNATORIES_PAGE_SIZE)
+    shown = [Signatory(public_name(row.first_name, row.last_name), row.city, row.confirmed_at)
+             for row in page.campaigns]
+    return SignatoryPage(shown, page.number, page.has_next)
+
+
+def public_name(first_name, last_name):
+    """The first name and the initial of the last name: "Hélène D."."""
+    initial = last_name.strip()[:1].upper()
+    return f"{first_name.strip()} {initial}." if initial else first_name.strip()

@@ -59,8 +59,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_demo_server(tmp_path):
-    server = LiveServer(demo_app(f"sqlite:///{tmp_path / 'browser.sqlite3'}")).start()
+def live_demo_server(tmp_path, **config):
+    """The demo site served for one test; `config` overrides the test configuration."""
+    server = LiveServer(demo_app(f"sqlite:///{tmp_path / 'browser.sqlite3'}", **config)).start()
     try:
         yield server
     finally:

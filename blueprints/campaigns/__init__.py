@@ -4,4 +4,4 @@ from flask import Blueprint
 bp = Blueprint("campaigns", __name__)
 
 # The modules register their routes on `bp`.
-from blueprints.campaigns import member, pages, participation  # noqa: E402,F401
+from blueprints.campaigns import lists, member, pages, participation  # noqa: E402,F401
