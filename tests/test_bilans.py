@@ -163,16 +163,16 @@ def test_long_values_are_cut_with_an_ellipsis_inside_their_column(database):
 def column_starts(page):
     """Where the text of each column of the first row starts, in points, read from the
     page's own operators: one text object per row, moved column to column by Td."""
-    for operands, operator in row_text_objects(page):
+    for moves in row_text_objects(page):
         starts = []
-        for value in operands:
-            starts.append(float(value) + (starts[-1] if starts else 0))
+        for move in moves:
+            starts.append(float(move) + (starts[-1] if starts else 0))
         return starts
     raise AssertionError("no row of six values on the page")
 
 
 def row_text_objects(page):
-    """(the x moves, "Td") of each text object that shows six strings."""
+    """The x moves (Td) of each text object that shows six strings: one per row."""
     moves, shown = [], 0
     for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
         if operator == b"BT":
@@ -182,7 +182,7 @@ def row_text_objects(page):
         elif operator == b"Tj":
             shown += 1
         elif operator == b"ET" and shown == 6:
-            yield moves, operator
+            yield moves
 
 
 def text_width(font, text, size):
