@@ -301,6 +301,9 @@ def _mark_confirmed(signature, campaign):
     """Move a pending participation to confirmed and count it; False if it already was.
 
     The campaign object takes the new count, which includes any other confirmed meanwhile.
+    The counter moves only while the campaign is published: a campaign closed since the
+    caller looked raises CampaignClosed, and the caller's transaction undoes the rest, so
+    that no participation is counted after the PDF of signatories was drawn up.
     """
     now = utcnow()
     moved = run_sql('UPDATE "signature" SET "status" = ?, "confirmed_at" = ? '
@@ -308,7 +311,12 @@ def _mark_confirmed(signature, campaign):
                     Signature.CONFIRMED, now, signature.id, Signature.PENDING).rowcount
     if not moved:
         return False
-    campaign.signature_count = Campaign.count_change(campaign.id, 1)
+    counted = run_sql('UPDATE "campaign" SET "signature_count" = "signature_count" + 1 '
+                      'WHERE "id" = ? AND "status" = ? RETURNING "signature_count"',
+                      campaign.id, Campaign.PUBLISHED).fetchone()
+    if counted is None:
+        raise CampaignClosed()
+    campaign.signature_count = counted[0]
     signature.status = Signature.CONFIRMED
     signature.confirmed_at = now
     return True

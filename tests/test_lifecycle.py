@@ -8,7 +8,7 @@ import pytest
 
 from conftest import (
     DEMO_CLOSED, DEMO_CYBERACTION, DEMO_PETITION, campaign_at, csrf_token, make_member,
-    make_test_app, signer,
+    make_test_app, post_signature, signer,
 )
 from models import Attachment, AuditEntry, Campaign, OutboxMessage, Signature, db, utcnow
 from services import bilans, campaigns, outbox
@@ -223,3 +223,20 @@ def test_close_due_is_idempotent_and_leaves_drafts_archived_and_closed_campaigns
     assert campaign_at(DEMO_CYBERACTION).status == Campaign.PUBLISHED
     assert AuditEntry.select().where(AuditEntry.action == "campaign.close").count() == 1
     assert OutboxMessage.select().where(OutboxMessage.category == "bilan").count() == 1
+
+
+def test_a_confirmation_racing_with_closing_is_not_counted(app, client, database):
+    """The confirmation read the campaign while it was open; the closing committed before
+    its write: nothing is counted, so the PDF drawn up at closing stays complete."""
+    from models import write_transaction
+    from services import signing
+    post_signature(client)
+    signature = Signature.get()
+    campaign = campaign_at(DEMO_CYBERACTION)  # read while published
+    Campaign.update(status=Campaign.CLOSED, closed_at=utcnow()).where(
+        Campaign.id == campaign.id).execute()
+    with app.app_context(), pytest.raises(signing.CampaignClosed):
+        with write_transaction():
+            signing._mark_confirmed(signature, campaign)
+    assert Signature.get_by_id(signature.id).status == Signature.PENDING
+    assert campaign_at(DEMO_CYBERACTION).signature_count == 0

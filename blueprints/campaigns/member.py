@@ -48,6 +48,9 @@ def sign_member(kind, slug):
         newly = signing.sign_as_member(campaign, current_user, form.letter(), form.elus.data or [],
                                        hide_identity=form.hide_identity.data,
                                        newsletter=form.newsletter.data)
+    except signing.CampaignClosed:
+        return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_member.html",
+                                status=409, **sign_area(campaign, member_form=form))
     except signing.ProfileIncomplete:
         return error_response(422, "Coordonnées incomplètes",
                               "Pour signer en un clic, complétez d'abord vos nom, prénom, code "
