@@ -31,7 +31,8 @@ SUBSCRIBER_COLUMNS = ["Courriel", "Nom", "Prénom", "Dernière participation le"
 
 def streamed(query):
     """The rows of a query, fetched as they are read: SQLite steps its cursor row by row;
-    PostgreSQL reads a server-side cursor, which lives inside a transaction."""
+    PostgreSQL reads a server-side cursor, which lives inside a transaction. (Tuples, not
+    model instances: building those took half the time of a large export.)"""
     if is_sqlite():
         yield from query.iterator()
         return
@@ -88,7 +89,7 @@ def participations(actor, campaign):
         Signature.last_name, Signature.first_name, Signature.email, Signature.postal_code,
         Signature.city, Signature.country, Signature.profession, Signature.newsletter,
         Signature.hide_identity,
-    ).where(Signature.campaign == campaign.id).order_by(Signature.id))
+    ).where(Signature.campaign == campaign.id).order_by(Signature.id).namedtuples())
     return csv_text(PARTICIPATION_COLUMNS, (participation_row(s) for s in streamed(query)))
 
 
@@ -122,6 +123,6 @@ def subscribers(actor):
     query = (Signature.select(Signature.email, Signature.last_name, Signature.first_name,
                               Signature.confirmed_at)
              .join(latest, JOIN.INNER, on=(Signature.id == latest.c.id))
-             .order_by(Signature.email_key))
+             .order_by(Signature.email_key).namedtuples())
     return csv_text(SUBSCRIBER_COLUMNS, (
         [s.email, s.last_name, s.first_name, local_time(s.confirmed_at)] for s in streamed(query)))

@@ -11,7 +11,7 @@ from conftest import (
     make_member,
 )
 from models import AuditEntry, Campaign, OutboxMessage, Signature, User, db, utcnow
-from services import bilans, dashboard, exports, outbox
+from services import bilans, dashboard, exports, members, outbox
 
 ADMIN = "admin@example.net"
 DAY = dt.datetime(2026, 3, 2, 10, 0)
@@ -419,4 +419,33 @@ def test_in_chromium_retry_all_redraws_the_outbox_in_place(browser, live_server)
     with app.app_context():
         assert OutboxMessage.select().where(OutboxMessage.status == "pending").count() == 2
         db.close()
+    page.context.close()
+
+
+def test_in_chromium_admin_pages_break_no_accessibility_rule(browser, live_server):
+    from browser_support import expect, new_page, skip_or_fail
+    from conftest import MEMBER_PASSWORD
+    from test_accessibility import AXE_JS, violations
+    if not AXE_JS.exists():
+        skip_or_fail("axe-core is missing: `make test` fetches it with npm")
+    app = live_server.app
+    make_member(app, ADMIN, role="admin")
+    member = make_member(app, "bruno@example.net")
+    with app.app_context():
+        campaign = known_participations(campaign_at(DEMO_CYBERACTION))
+        failed_letter(campaign)
+        members.block(User.get(User.email == ADMIN), member)
+        db.close()
+    page = new_page(browser, bypass_csp=True)  # axe is injected as a script
+    page.goto(live_server.url + "/connexion")
+    page.get_by_label(re.compile(r"^Adresse électronique")).fill(ADMIN)
+    page.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    expect(page.get_by_role("link", name="Mon profil")).to_be_visible()
+    for path in (dashboard_url(campaign), "/admin/membres?courriel=bruno@example.net",
+                 "/admin/journal"):
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(live_server.url + path)
+            assert violations(page) == [], (path, width)
     page.context.close()
