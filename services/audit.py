@@ -1,5 +1,7 @@
 """The admin journal: every change of state, who made it and when."""
-from models import AuditEntry
+from peewee import JOIN
+
+from models import AuditEntry, Campaign, User
 
 PAGE_SIZE = 50
 
@@ -43,7 +45,17 @@ def label(action):
 
 def entries(before=None, campaign=None, limit=PAGE_SIZE):
     """One page of the journal, newest first, and the `before` id of the next page."""
-    query = AuditEntry.select().order_by(AuditEntry.id.desc())
+    actor, subject = User.alias(), User.alias()
+    # Who, which campaign and which member, read in the same query as the lines.
+    query = (AuditEntry.select(AuditEntry, actor, Campaign, subject)
+             .join(actor, JOIN.LEFT_OUTER, on=(AuditEntry.actor == actor.id), attr="actor")
+             .switch(AuditEntry)
+             .join(Campaign, JOIN.LEFT_OUTER, on=(AuditEntry.campaign == Campaign.id),
+                   attr="campaign")
+             .switch(AuditEntry)
+             .join(subject, JOIN.LEFT_OUTER, on=(AuditEntry.subject_user == subject.id),
+                   attr="subject_user")
+             .order_by(AuditEntry.id.desc()))
     if before is not None:
         query = query.where(AuditEntry.id < before)
     if campaign is not None:
