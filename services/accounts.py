@@ -9,9 +9,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from peewee import fn
+from peewee import IntegrityError, fn
 
-from models import Campaign, Comment, OutboxMessage, Signature, User, utcnow, write_transaction
+from models import (
+    Campaign, Comment, OutboxMessage, Signature, User, db, utcnow, write_transaction,
+)
 from services import messages, passwords
 from services.signing import email_key, erased_key
 from services.tokens import ExpiredToken, InvalidToken, make_token, read_token
@@ -63,8 +65,13 @@ def register(email, password, profile):
             if not _account_mail_sent_recently(existing.email):
                 messages.queue_account_exists_notice(existing, _reset_url(existing))
             return
-        user = User.create(email=email, email_key=email_key(email), password_hash=password_hash,
-                           session_token=new_session_token(), **vars(profile))
+        try:
+            with db.atomic():  # a savepoint: the transaction survives a refused insert
+                user = User.create(email=email, email_key=email_key(email),
+                                   password_hash=password_hash,
+                                   session_token=new_session_token(), **vars(profile))
+        except IntegrityError:
+            return  # the same address registered at the same instant: the first one won
         messages.queue_account_verification(user, _verify_url(user))
 
 

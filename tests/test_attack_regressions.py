@@ -1,7 +1,9 @@
 """Regressions for the holes an attack on d314bdb found (issue "Abuse, security and privacy")."""
+import datetime as dt
 import io
 import logging
 import re
+import threading
 import unicodedata
 
 import pytest
@@ -11,7 +13,7 @@ from conftest import (
     make_member, post_signature,
 )
 from extensions import limiter
-from models import OutboxMessage, Signature, User
+from models import Campaign, Comment, OutboxMessage, Signature, User, utcnow
 
 
 @pytest.fixture
@@ -235,3 +237,40 @@ def test_an_erased_account_never_makes_its_address_countable_again(app, client, 
     assert campaign_at(DEMO_CYBERACTION).signature_count == 1
     assert OutboxMessage.select().where(OutboxMessage.category == "letter").count() <= 1
     assert_no_table_holds("helene.durand", "Durand")
+
+
+def test_concurrent_registrations_of_one_address_make_one_account_and_no_error(app, database):
+    app.config.update(ACCOUNT_MAIL_RATE_LIMIT="100 per hour", ACCOUNT_RATE_LIMIT="100 per hour")
+    clients = [app.test_client() for _ in range(6)]
+    forms = [{"last_name": "Zébulon", "first_name": "Anatole", "postal_code": "35000",
+              "city": "Rennes", "country": "FR", "email": "meme@example.net",
+              "password": ATTACKER_PASSWORD, "password_again": ATTACKER_PASSWORD,
+              "csrf_token": csrf_token(client, "/inscription")} for client in clients]
+    start = threading.Barrier(len(clients))
+    statuses = []
+
+    def register(client, form):
+        start.wait()
+        statuses.append(client.post("/inscription", data=form).status_code)
+
+    threads = [threading.Thread(target=register, args=pair) for pair in zip(clients, forms)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(set(statuses)) == [200]
+    assert User.select().where(User.email == "meme@example.net").count() == 1
+
+
+def test_a_campaign_not_yet_online_is_neither_readable_nor_open_to_comments(app, client,
+                                                                             database):
+    campaign = campaign_at(DEMO_CYBERACTION)
+    Campaign.update(opens_at=utcnow() + dt.timedelta(days=2)).where(
+        Campaign.id == campaign.id).execute()
+    assert client.get(DEMO_CYBERACTION).status_code == 404
+    make_member(app)
+    log_in(client)
+    response = client.post(f"{DEMO_CYBERACTION}/commentaires", data={
+        "csrf_token": csrf_token(client, "/compte"), "body": "Trop tôt"})
+    assert response.status_code == 404
+    assert Comment.select().count() == 0
