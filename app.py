@@ -1,9 +1,10 @@
 """Interpelle: the application factory, and `app` for `flask --app app`."""
 import logging
 import os
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
@@ -22,6 +23,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# No page of ours uses any of these: no embedded page may either.
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "interest-cohort=()")
+
+
 def create_app(config=None):
     """Build the application; `config` overrides what the environment says."""
     load_dotenv()
@@ -29,6 +35,7 @@ def create_app(config=None):
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
     _refuse_development_secret_in_production(app)
+    _refuse_plain_http_in_production(app)
     os.makedirs(app.instance_path, exist_ok=True)
     _configure_defaults(app)
 
@@ -71,6 +78,21 @@ def _refuse_development_secret_in_production(app):
         raise RuntimeError(
             "SECRET_KEY is the development key: set SECRET_KEY in the environment "
             "or in .env (`make run` writes one for development).")
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _refuse_plain_http_in_production(app):
+    """Links in emails and Secure cookies follow SITE_URL: in production it is the site's
+    https address, unless the operator says this is a local install."""
+    if app.debug or app.testing or app.config["LOCAL_INSTALL"]:
+        return
+    site = urlsplit(app.config["SITE_URL"])
+    if site.scheme != "https" and site.hostname not in LOOPBACK:
+        raise RuntimeError(
+            "SITE_URL must be the site's https:// address in production "
+            "(or set LOCAL_INSTALL=1 for a local install served over http).")
 
 
 def _configure_defaults(app):
@@ -119,6 +141,10 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if current_app.config["SITE_URL"].startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security",
+                                    "max-age=31536000; includeSubDomains")
     return response
 
 

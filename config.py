@@ -33,6 +33,8 @@ def from_environment(instance_path):
         "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
         "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SITE_NAME": os.environ.get("SITE_NAME", "Interpelle"),
+        # Production wants an https SITE_URL; a local install over http says so here.
+        "LOCAL_INSTALL": env_bool("LOCAL_INSTALL"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": env_int("MAIL_PORT", 25),
         "MAIL_USE_TLS": env_bool("MAIL_USE_TLS"),

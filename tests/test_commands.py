@@ -64,3 +64,21 @@ def test_the_worker_loop_closes_campaigns_at_their_date(app, database):
     closed = campaign_at(DEMO_CYBERACTION)
     assert closed.status == Campaign.CLOSED and not closed.is_open()
     assert rounds == [1]
+
+
+def test_production_refuses_a_plain_http_site_url_unless_told_it_is_local(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-for-this-test-only")
+    with pytest.raises(RuntimeError, match="SITE_URL"):
+        create_app({"DATABASE_URL": "sqlite://", "SITE_URL": "http://campagnes.example.org"})
+    assert create_app({"DATABASE_URL": "sqlite://", "SITE_URL": "http://campagnes.example.org",
+                       "LOCAL_INSTALL": True})
+    assert create_app({"DATABASE_URL": "sqlite://", "SITE_URL": "http://127.0.0.1:5000"})
+    assert create_app({"DATABASE_URL": "sqlite://", "SITE_URL": "https://campagnes.example.org"})
+
+
+def test_every_answer_carries_the_security_headers(app, client, database):
+    response = client.get("/")
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in response.headers  # the test site is http
+    app.config["SITE_URL"] = "https://campagnes.example.org"
+    assert "max-age=" in client.get("/").headers["Strict-Transport-Security"]
