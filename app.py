@@ -24,8 +24,7 @@ CONTENT_SECURITY_POLICY = (
 
 
 # No page of ours uses any of these: no embedded page may either.
-PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-                      "interest-cohort=()")
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
 def create_app(config=None):
