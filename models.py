@@ -231,6 +231,13 @@ class Campaign(BaseModel):
                        'WHERE "id" = ? RETURNING "signature_count"', delta, campaign_id).fetchone()[0]
 
     @classmethod
+    def lists_version(cls):
+        """Moves whenever any campaign's page or status changes: the cached lists then
+        expire at once (publishing, closing), while counters may lag a few seconds."""
+        return run_sql('SELECT COALESCE(SUM("content_version"), 0), COUNT(*) '
+                       'FROM "campaign"').fetchone()
+
+    @classmethod
     def content_changed(cls, campaign_id):
         cls.update(content_version=cls.content_version + 1).where(cls.id == campaign_id).execute()
 
@@ -524,7 +531,10 @@ class OutboxMessage(BaseModel):
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
     # Release 2: the campaign a letter or bilan belongs to, and the file it carries.
-    campaign = ForeignKeyField(Campaign, null=True, backref="messages", on_delete="SET NULL")
+    # Indexed by (campaign, category, status) below: an index on the campaign alone would
+    # tempt SQLite, which keeps no statistics, into reading all of a campaign's letters.
+    campaign = ForeignKeyField(Campaign, null=True, backref="messages", on_delete="SET NULL",
+                               index=False)
     attachment = ForeignKeyField(Attachment, null=True, backref="messages", on_delete="SET NULL")
 
     class Meta:

@@ -9,15 +9,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import dataset, delivery, integrity, report, scenarios, wrk
+from bench import bigcampaign, client, dataset, delivery, integrity, report, scenarios, wrk
 from bench.database import fresh_database
-from bench.net import HOST
+from bench.net import HOST, wait_until_healthy
 from bench.server import server_environment, start_servers
 from bench.smtp import SmtpSink
 from models import db, utcnow
 
 CAMPAIGNS = 50
 VIRAL = "/cyberactions/bench-00"
+DASHBOARD_ROWS = 1_000_000  # when the dashboard scenario runs and --dashboard-rows is not given
+DASHBOARD_ALONE = 3         # dashboard requests timed one at a time before its load
 
 
 def parse_args(argv):
@@ -25,6 +27,9 @@ def parse_args(argv):
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rows", type=int, default=10_000,
                         help="confirmed participations present before the load")
+    parser.add_argument("--dashboard-rows", type=int,
+                        help="participations of the campaign whose dashboard is measured "
+                             f"(default {DASHBOARD_ROWS:,} with the dashboard scenario, else 0)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per HTTP scenario")
     parser.add_argument("--scenarios", nargs="+", choices=scenarios.ALL, default=scenarios.ALL)
     parser.add_argument("--workers", type=int, default=2,
@@ -40,6 +45,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.multi:
         args.db = "postgres"
+    if args.dashboard_rows is None:
+        args.dashboard_rows = DASHBOARD_ROWS if "dashboard" in args.scenarios else 0
     return args
 
 
@@ -56,7 +63,8 @@ class Run:
         self.results, self.checks = [], []
         self.signing = [0, 0]      # accepted, in flight
         self.confirming = [0, 0]
-        self.info = {"db": database.kind, "rows": args.rows, "duration": args.duration,
+        self.info = {"db": database.kind, "rows": args.rows, "dashboard_rows": args.dashboard_rows,
+                     "duration": args.duration,
                      "workers": args.workers, "servers": 2 if args.multi else 1,
                      "limits_storage": "redis" if args.redis_url else "memory",
                      "label": f"{database.kind}-{args.rows}rows" + ("-multi" if args.multi else ""),
@@ -67,14 +75,43 @@ class Run:
                                   REDIS_URL=self.args.redis_url, **extra)
 
     def prepare(self):
-        """Schema, 50 campaigns, and the confirmed participations already there."""
+        """Schema, 50 campaigns, the lists' other campaigns, the participations already
+        there, and the big campaign of the dashboard with its administrator."""
         started = time.monotonic()
         dataset.create_schema()
         self.campaigns = dataset.create_campaigns(CAMPAIGNS)
+        dataset.create_catalogue()
         dataset.seed_confirmed(self.campaigns, self.args.rows)
         self.info["seed_seconds"] = round(time.monotonic() - started, 1)
         print(f"seeded {self.args.rows:,} participations over {CAMPAIGNS} campaigns "
               f"in {self.info['seed_seconds']} s", flush=True)
+        self.prepare_dashboard()
+
+    def prepare_dashboard(self):
+        """The campaign with `--dashboard-rows` participations, and an admin to log in as."""
+        started = time.monotonic()
+        self.big = bigcampaign.create()
+        self.admin = bigcampaign.create_admin(self.app)
+        letters = bigcampaign.seed(self.big, self.args.dashboard_rows)
+        self.info["dashboard_seed_seconds"] = round(time.monotonic() - started, 1)
+        print(f"seeded {self.args.dashboard_rows:,} participations ({letters:,} confirmed, "
+              f"each with its letter) in the dashboard's campaign "
+              f"in {self.info['dashboard_seed_seconds']} s", flush=True)
+
+    def site(self, servers):
+        """Where the scenarios go. When the dashboard is measured, the admin logs in
+        first, and the dashboard is timed alone (a slow one would answer nothing
+        within a short scenario)."""
+        dashboard = f"/admin/campagnes/{self.big.id}/tableau"
+        if "dashboard" not in self.args.scenarios:
+            return scenarios.Site(VIRAL, dashboard)
+        # A session is a signed cookie: opened on one server, it holds on the others.
+        cookie = client.admin_cookie(servers[0].url, *self.admin)
+        alone = client.timed_alone(servers[0].url, dashboard, cookie, DASHBOARD_ALONE)
+        self.info["dashboard_alone"] = alone
+        print(f"dashboard alone, {alone['requests']} requests one at a time: first "
+              f"{alone['first_ms']} ms, median {alone['median_ms']} ms", flush=True)
+        return scenarios.Site(VIRAL, dashboard, cookie, client.USER_AGENT)
 
     def deliver_outbox(self, sink):
         """One worker (--once), then two sharing the outbox, each on fresh letters."""
@@ -116,12 +153,14 @@ class Run:
 
     def load(self, servers):
         """Run the selected HTTP scenarios one after the other."""
+        site = self.site(servers)
         for scenario in self.http_scenarios():
             links = self.confirm_links(scenario, servers)
-            result = scenarios.run(scenario, servers, VIRAL, self.args.duration, self.tag,
+            result = scenarios.run(scenario, servers, site, self.args.duration, self.tag,
                                    links, self.args.connections)
             self.tally(result)
             self.record(result)
+            settle(servers)
 
     def tally(self, result):
         for kind, totals in (("sign", self.signing), ("confirm", self.confirming)):
@@ -192,6 +231,14 @@ class Run:
         finally:
             for server in servers:
                 server.stop()
+
+
+def settle(servers):
+    """Wait until each server has worked off what the last scenario left queued:
+    wrk stops with requests still waiting in the listen queue, and the next
+    scenario would otherwise start behind them."""
+    for server in servers:
+        wait_until_healthy(server.url, timeout=120)
 
 
 def stop_on_sigterm():

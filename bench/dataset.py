@@ -1,23 +1,30 @@
-"""What the benchmark puts in the database before the load: campaigns,
+"""What the benchmark puts in the database before the load: campaigns (open
+cyberactions and petitions with tags and goals, closed ones with their bilan),
 confirmed participations, pending ones with their confirmation links, and
-letters waiting in the outbox. Rows go in by bulk: COPY on PostgreSQL,
-batched `insert_many` inside transactions on SQLite."""
+letters waiting in the outbox. Rows go in by bulk: COPY on PostgreSQL, one
+prepared INSERT run by `executemany` inside transactions on SQLite."""
 import datetime as dt
 import itertools
 import os
 import secrets
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from bench.net import HOST
 from models import (
-    Campaign, OutboxMessage, Signature, Target, db, is_sqlite, python_defaults,
+    Campaign, OutboxMessage, Signature, Target, db, is_sqlite, python_defaults, run_sql,
     utcnow,
 )
 from migrations import create_latest
 from services import demo, messages
+from services.search import folded
 
-SQLITE_BATCH = 1000        # rows per INSERT; SQLite allows 32,766 variables
 ROWS_PER_TRANSACTION = 50_000
+# Two tags per campaign, taken in turn, so that a search for two words finds a few.
+TAGS = ("climat", "eau", "école", "santé", "transports", "logement", "numérique",
+        "agriculture", "services publics")
+PETITIONS = 20             # open petitions: more than one page of the list
+CLOSED = 15                # closed campaigns with their bilan text
 LETTER_BODY = (
     "Madame, Monsieur,\n\nCette campagne de démonstration sert à mesurer la plateforme "
     "le jour où une campagne devient virale. Je vous demande de bien vouloir en tenir "
@@ -45,22 +52,57 @@ def create_schema():
         demo.load_demo_campaigns()
 
 
+def campaign_columns(kind, slug, title, number, opened_days_ago):
+    """The columns of a bench campaign, with its tags, goal and search text as the
+    admin form would store them."""
+    now = utcnow()
+    tags = f"{TAGS[number % len(TAGS)]}, {TAGS[(number + 1) % len(TAGS)]}"
+    summary, body = "Mesure de charge.", "Une campagne créée par le banc de mesure."
+    opened = now - dt.timedelta(days=opened_days_ago)
+    return dict(
+        kind=kind, slug=slug, title=title, summary=summary, body=body, tags=tags,
+        proposer="Banc de mesure", letter_subject=title, letter_body=LETTER_BODY,
+        opens_at=opened, published_at=opened, closes_at=now + dt.timedelta(days=30),
+        status=Campaign.PUBLISHED, goal=1000 * (number % 5 + 1),
+        search_text=folded(title, summary, tags, body))
+
+
+def create_campaign(**columns):
+    """One campaign and its target."""
+    campaign = Campaign.create(**columns)
+    Target.create(campaign=campaign, name="Premier ministre", email="premier-ministre@example.org")
+    return campaign
+
+
 def create_campaigns(count):
     """`count` open cyberactions with one target each; return them, oldest first."""
+    with db.connection_context(), db.atomic():
+        return [create_campaign(**campaign_columns(
+            "cyberactions", f"bench-{number:02d}", f"Campagne de mesure n° {number}", number, 1))
+            for number in range(count)]
+
+
+def create_catalogue():
+    """What the list pages show besides the bench cyberactions: open petitions, and
+    closed campaigns with a bilan and a few confirmed participations each."""
     now = utcnow()
     with db.connection_context(), db.atomic():
-        campaigns = [Campaign.create(
-            kind="cyberactions", slug=f"bench-{number:02d}",
-            title=f"Campagne de mesure n° {number}", summary="Mesure de charge.",
-            body="Une campagne créée par le banc de mesure.", proposer="Banc de mesure",
-            letter_subject=f"Campagne de mesure n° {number}", letter_body=LETTER_BODY,
-            opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=30),
-            status=Campaign.PUBLISHED, published_at=now - dt.timedelta(days=1),
-        ) for number in range(count)]
-        for campaign in campaigns:
-            Target.create(campaign=campaign, name="Premier ministre",
-                          email="premier-ministre@example.org")
-    return campaigns
+        for number in range(PETITIONS):
+            create_campaign(**campaign_columns(
+                "petitions", f"bench-petition-{number:02d}", f"Pétition de mesure n° {number}",
+                number, number + 2))
+        closed = []
+        for number in range(CLOSED):
+            columns = campaign_columns(
+                "cyberactions" if number % 2 else "petitions", f"bench-close-{number:02d}",
+                f"Campagne close de mesure n° {number}", number, 60 + number)
+            closed_at = now - dt.timedelta(days=number + 1)
+            columns.update(status=Campaign.CLOSED, closes_at=closed_at, closed_at=closed_at,
+                           bilan_requested_at=closed_at, bilan_sent_at=closed_at,
+                           result_text=f"Bilan de la campagne n° {number} : les destinataires "
+                                       "ont reçu la liste des signataires et ont répondu.")
+            closed.append(create_campaign(**columns))
+    seed_confirmed(closed, 200 * CLOSED, prefix="closed")
 
 
 def signature_row(campaign, email, status, now):
@@ -78,11 +120,11 @@ def signature_fields():
             s.confirm_nonce, s.created_at, s.confirmed_at]
 
 
-def seed_confirmed(campaigns, rows):
+def seed_confirmed(campaigns, rows, prefix="seed"):
     """`rows` confirmed participations spread evenly over `campaigns`, counters set to match."""
     now = utcnow()
     generated = (signature_row(campaigns[index % len(campaigns)],
-                               f"seed{index}@example.org", "confirmed", now)
+                               f"{prefix}{index}@example.org", "confirmed", now)
                  for index in range(rows))
     bulk_insert(signature_fields(), generated)
     with db.connection_context(), db.atomic():
@@ -127,6 +169,35 @@ def with_defaults(fields, rows):
     return fields + [field for field, _ in defaults], (tuple(row) + values for row in rows)
 
 
+# The indexes a table has besides its primary key, as statements that create them again.
+SQLITE_INDEXES = ("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                  "AND sql IS NOT NULL")
+POSTGRES_INDEXES = (
+    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+    "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+    "WHERE t.relname = ? AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)")
+
+
+@contextmanager
+def indexes_rebuilt(*models):
+    """Drop the secondary indexes of `models` for a bulk load, and build them again
+    after it: one sorted build costs far less than a million insertions into each
+    (PostgreSQL's "populating a database" advice). A unique index that no longer
+    builds fails the run, as the constraint would have."""
+    with db.connection_context():
+        indexes = [index for model in models for index in run_sql(
+            SQLITE_INDEXES if is_sqlite() else POSTGRES_INDEXES,
+            model._meta.table_name).fetchall()]
+        for name, _ in indexes:
+            run_sql(f'DROP INDEX "{name}"')
+    yield
+    with db.connection_context():
+        if not is_sqlite():
+            run_sql("SET maintenance_work_mem = '256MB'")  # this session's index builds
+        for _, statement in indexes:
+            run_sql(statement)
+
+
 def bulk_insert(fields, rows):
     """Insert many rows of one model: COPY on PostgreSQL, batched INSERTs on SQLite."""
     fields, rows = with_defaults(fields, rows)
@@ -138,12 +209,17 @@ def bulk_insert(fields, rows):
 
 
 def _insert_batches(fields, rows):
+    # One statement prepared once: peewee building a multi-row INSERT costs twenty
+    # times what SQLite spends running it. The values are Python's own types
+    # (str, int, bool, datetime, None), which sqlite3 adapts as peewee would.
     model = fields[0].model
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    statement = (f'INSERT INTO "{model._meta.table_name}" ({columns}) '
+                 f'VALUES ({", ".join("?" * len(fields))})')
     rows = iter(rows)
     while chunk := list(itertools.islice(rows, ROWS_PER_TRANSACTION)):
         with db.atomic():
-            for start in range(0, len(chunk), SQLITE_BATCH):
-                model.insert_many(chunk[start:start + SQLITE_BATCH], fields=fields).execute()
+            db.cursor().executemany(statement, chunk)
 
 
 def _copy_rows(fields, rows):

@@ -3,7 +3,9 @@
 Each check returns a dict with its name, whether it holds, and the figures.
 wrk stops with at most one request in flight per connection; the server may
 still have completed those, so what the database holds is checked against the
-range [answered, answered + in flight].
+range [answered, answered + in flight]. The outbox checks look at the messages
+written during the run: the dashboard's campaign comes with a million letters
+already sent before it.
 """
 from peewee import fn
 
@@ -62,7 +64,8 @@ def letters_exact(since):
     confirmed = (Signature.select().join(Campaign)
                  .where(Signature.confirmed_at >= since, Campaign.kind == "cyberactions").count())
     letters = OutboxMessage.select().where(OutboxMessage.category == "letter",
-                                           OutboxMessage.signature.is_null(False))
+                                           OutboxMessage.signature.is_null(False),
+                                           OutboxMessage.created_at >= since)
     doubled = (letters.select(OutboxMessage.signature).group_by(OutboxMessage.signature)
                .having(fn.COUNT(OutboxMessage.id) > 1).count())
     return [check("one letter in the outbox per confirmation of the run",
@@ -83,9 +86,10 @@ def uniqueness():
                   duplicate_addresses=same_address, duplicate_nonces=same_nonce)]
 
 
-def delivered_once(sink):
-    """Every sent message reached the SMTP server exactly once."""
+def delivered_once(since, sink):
+    """Every message sent during the run reached the SMTP server exactly once."""
     by_status = dict(OutboxMessage.select(OutboxMessage.status, fn.COUNT(OutboxMessage.id))
+                     .where(OutboxMessage.created_at >= since)
                      .group_by(OutboxMessage.status).tuples())
     sent = by_status.get(OutboxMessage.SENT, 0)
     return [check("each sent message received exactly once",
@@ -104,5 +108,5 @@ def run_all(since, signing=None, confirming=None, sink=None):
         if confirming is not None:
             results += confirmations_recorded(*confirming)
         if sink is not None:
-            results += delivered_once(sink)
+            results += delivered_once(since, sink)
     return results

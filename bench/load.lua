@@ -4,9 +4,26 @@
 --   BENCH_TAG       makes this run's email addresses unique
 --   BENCH_TOKENS    file of confirmation paths, one per line (for "confirm")
 --   BENCH_THREADS   number of wrk threads (threads take disjoint token slices)
+--   BENCH_PATHS     plain GETs, one kind each: "home=/ bilans=/bilans" (kinds are letters)
+--   BENCH_COOKIE    Cookie header sent with those GETs (the admin's session), if any
+--   BENCH_USER_AGENT  User-Agent sent with them (the one the session was opened with)
 -- wrk runs one connection per thread (-t equal to -c), so a thread has exactly
 -- one request in flight and each response belongs to the last request it built.
--- done() prints one line "BENCH_JSON {...}" that bench/wrk.py reads.
+-- done() prints one line "BENCH_JSON {...}" that bench/wrk.py reads, with the
+-- summed time of each kind's requests (wrk's own latency mixes all kinds).
+
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock_id, bench_timespec *now);
+]]
+local CLOCK_MONOTONIC = 1
+local clock = ffi.new("bench_timespec")
+
+local function now_us()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, clock)
+  return tonumber(clock.tv_sec) * 1000000 + math.floor(tonumber(clock.tv_nsec) / 1000)
+end
 
 local threads = {}
 local created = 0
@@ -19,14 +36,23 @@ end
 
 local mix = {}          -- list of {kind, cumulative weight}
 local total_weight = 0
-local campaign, tag, token, cookie, last_kind
+local campaign, tag, token, cookie, last_kind, sent_at
 local confirm_paths = {}
 local next_confirm = 1
 local sequence = 0
+local pages = {}        -- kind -> path of a plain GET
+local page_headers = {}
 stats = {}
+times = {}              -- kind -> summed microseconds from request to response
 
 local function count(key)
   stats[key] = (stats[key] or 0) + 1
+end
+
+local function parse_pages(spec)
+  for kind, path in string.gmatch(spec, "(%a+)=(%S+)") do
+    pages[kind] = path
+  end
 end
 
 local function parse_mix(spec)
@@ -51,6 +77,11 @@ end
 
 function init(args)
   parse_mix(os.getenv("BENCH_MIX") or "view:100")
+  parse_pages(os.getenv("BENCH_PATHS") or "")
+  local page_cookie = os.getenv("BENCH_COOKIE") or ""
+  if page_cookie ~= "" then page_headers["Cookie"] = page_cookie end
+  local agent = os.getenv("BENCH_USER_AGENT") or ""
+  if agent ~= "" then page_headers["User-Agent"] = agent end
   campaign = os.getenv("BENCH_CAMPAIGN")
   tag = (os.getenv("BENCH_TAG") or "run") .. "-" .. index
   local tokens = os.getenv("BENCH_TOKENS")
@@ -134,12 +165,19 @@ end
 
 local needs_token = {sign = true, confirm = true}
 
+local function page(kind)
+  return wrk.format("GET", pages[kind], page_headers)
+end
+
 function request()
   local kind = pick_kind()
   if needs_token[kind] and token == nil then kind = "token" end
   last_kind = kind
   count("issued_" .. kind)
-  return builders[kind]()
+  -- wrk calls request() just before writing, and starts its own clock then too.
+  sent_at = now_us()
+  if builders[kind] then return builders[kind]() end
+  return page(kind)
 end
 
 local function remember_token(headers, body)
@@ -152,6 +190,7 @@ local function remember_token(headers, body)
 end
 
 function response(status, headers, body)
+  times[last_kind] = (times[last_kind] or 0) + (now_us() - sent_at)
   count(last_kind .. "_" .. status)
   if token == nil and status == 200 and (last_kind == "token" or last_kind == "view") then
     remember_token(headers, body)
@@ -170,10 +209,13 @@ local function to_json(value)
 end
 
 function done(summary, latency, requests)
-  local totals = {}
+  local totals, time_totals = {}, {}
   for _, thread in ipairs(threads) do
     for key, value in pairs(thread:get("stats") or {}) do
       totals[key] = (totals[key] or 0) + value
+    end
+    for key, value in pairs(thread:get("times") or {}) do
+      time_totals[key] = (time_totals[key] or 0) + value
     end
   end
   local result = {
@@ -184,6 +226,7 @@ function done(summary, latency, requests)
                   p95 = latency:percentile(95), p99 = latency:percentile(99),
                   mean = latency.mean, max = latency.max},
     counts = totals,
+    time_us = time_totals,
   }
   io.write("BENCH_JSON " .. to_json(result) .. "\n")
 end

@@ -9,7 +9,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def ratio(result, floor_rps):
     if not floor_rps or "latency_ms" not in result:
         return ""
-    return f"{result['rps'] / floor_rps:.2f}"
+    value = result["rps"] / floor_rps
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"  # the dashboard is far below
 
 
 def load(result):
@@ -32,10 +33,15 @@ def verdict(result):
     return "met" if not misses else "missed: " + ", ".join(misses)
 
 
+def milliseconds(latency, key):
+    """wrk's figure, or a dash when no request was answered within the scenario."""
+    return f"{latency[key]:.1f}" if latency["max"] else "—"
+
+
 def http_row(result, floor_rps):
     latency = result["latency_ms"]
     return [result["scenario"], f"{result['rps']:,.0f}", ratio(result, floor_rps),
-            f"{latency['p50']:.1f}", f"{latency['p95']:.1f}", f"{latency['p99']:.1f}",
+            *(milliseconds(latency, key) for key in ("p50", "p95", "p99")),
             str(result["status_errors"]), str(result["socket_errors"]),
             str(result["connections"]), load(result), verdict(result)]
 
@@ -59,6 +65,21 @@ def table(results, floor_rps):
     return "\n".join(lines)
 
 
+def per_kind_table(results):
+    """Each request kind of the scenarios that mix several: its 2xx per second and
+    mean latency (wrk's percentiles above mix all kinds of a scenario)."""
+    lines = ["| scenario | request | ok/s | answers | mean ms |", "|---|---|---|---|---|"]
+    for result in results:
+        kinds = result.get("per_kind", {})
+        if len(kinds) < 2:
+            continue
+        lines += [f"| {result['scenario']} | {kind} | {figures['rps']:,.0f} | "
+                  f"{figures['answered']:,} | "
+                  + (f"{figures['mean_ms']:.1f} |" if figures["mean_ms"] is not None else " |")
+                  for kind, figures in kinds.items()]
+    return lines if len(lines) > 2 else []
+
+
 def integrity_lines(checks):
     return [f"- [{'ok' if c['ok'] else 'FAILED'}] {c['check']}: "
             + ", ".join(f"{k}={v}" for k, v in c.items() if k not in ("check", "ok"))
@@ -67,17 +88,28 @@ def integrity_lines(checks):
 
 def render(run, results, checks):
     floor = next((r["rps"] for r in results if r["scenario"] == "floor"), None)
+    big = (f"{run['dashboard_rows']:,} participations in the dashboard's campaign (seeded in "
+           f"{run['dashboard_seed_seconds']} s) · " if run.get("dashboard_rows") else "")
     head = (f"# Interpelle benchmark, {run['label']}\n\n"
             f"{run['started']} · database {run['db']} · {run['rows']:,} seeded rows "
-            f"(seeded in {run['seed_seconds']} s) · {run['servers']} server(s) × "
+            f"(seeded in {run['seed_seconds']} s) · {big}{run['servers']} server(s) × "
             f"{run['workers']} gunicorn sync workers · rate limits in {run['limits_storage']} · "
             f"{run['duration']} s per scenario\n")
+    alone = run.get("dashboard_alone")
+    if alone:
+        head += (f"\nThe dashboard alone (before its load, {alone['requests']} requests one at "
+                 f"a time): first {alone['first_ms']:,.0f} ms, median {alone['median_ms']:,.0f} ms, "
+                 f"max {alone['max_ms']:,.0f} ms.\n")
     live = run.get("live_delivery")
     if live:
         head += (f"\nTwo outbox workers delivered during the load: {live['delivered']} messages, "
                  f"{live['delivered_after_load']} of them in the "
                  f"{live['drain_seconds_after_load']} s it took to drain after the load.\n")
-    return "\n".join([head, table(results, floor), "", "Integrity:", *integrity_lines(checks), ""])
+    kinds = per_kind_table(results)
+    if kinds:
+        kinds = ["", "Per request kind:", "", *kinds]
+    return "\n".join([head, table(results, floor), *kinds, "", "Integrity:",
+                      *integrity_lines(checks), ""])
 
 
 def write(run, results, checks):

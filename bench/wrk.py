@@ -22,10 +22,15 @@ def require_wrk():
     return path
 
 
-def start_wrk(base_url, mix, campaign_path, connections, duration, tag, tokens_file=None):
-    """Start one wrk process; one thread per connection (see load.lua)."""
+def start_wrk(base_url, mix, campaign_path, connections, duration, tag, tokens_file=None,
+              pages=None):
+    """Start one wrk process; one thread per connection (see load.lua).
+
+    `pages` adds load.lua's page settings (BENCH_PATHS, BENCH_COOKIE, BENCH_USER_AGENT).
+    """
     env = dict(os.environ, BENCH_MIX=mix, BENCH_CAMPAIGN=campaign_path, BENCH_TAG=tag,
-               BENCH_TOKENS=str(tokens_file or ""), BENCH_THREADS=str(connections))
+               BENCH_TOKENS=str(tokens_file or ""), BENCH_THREADS=str(connections),
+               **(pages or {}))
     command = [require_wrk(), "-t", str(connections), "-c", str(connections),
                "-d", f"{duration}s", "--timeout", "10s", "-s", str(SCRIPT), base_url]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
@@ -44,15 +49,15 @@ def collect(process, duration):
 def merge(reports):
     """Add up the reports of wrk processes that ran side by side.
 
-    Counts add up; for latency, the worst of the processes is kept.
+    Counts and per-kind times add up; for latency, the worst of the processes is kept.
     """
     if len(reports) == 1:
         return reports[0]
     merged = {"duration_us": max(r["duration_us"] for r in reports),
               "requests": sum(r["requests"] for r in reports),
-              "errors": {}, "counts": {}, "latency_us": {}}
+              "errors": {}, "counts": {}, "time_us": {}, "latency_us": {}}
     for report in reports:
-        for section in ("errors", "counts"):
+        for section in ("errors", "counts", "time_us"):
             for key, value in report[section].items():
                 merged[section][key] = merged[section].get(key, 0) + value
         for key, value in report["latency_us"].items():

@@ -81,7 +81,7 @@ def apply(migrator, database):
         migrator.add_column("user", "blocked_at", DateTimeField(null=True)),
         migrator.add_index("signature", ("campaign_id", "status", "country", "postal_code"), False),
         migrator.add_column("outboxmessage", "campaign_id", ForeignKeyField(
-            Campaign, null=True, field=Campaign.id, on_delete="SET NULL")),
+            Campaign, null=True, field=Campaign.id, on_delete="SET NULL", index=False)),
         migrator.add_column("outboxmessage", "attachment_id", ForeignKeyField(
             Attachment, null=True, field=Attachment.id, on_delete="SET NULL")),
         migrator.add_index("outboxmessage", ("campaign_id", "category", "status"), False),

@@ -34,7 +34,7 @@ def page_number():
 def kind_list(kind):
     """Cyber actions or Pétitions: the open campaigns of that kind, the newest first."""
     number = page_number()
-    return cached_page(("list", kind, number), lambda: render_template(
+    return cached_page(("list", kind, number, Campaign.lists_version()), lambda: render_template(
         "campaigns/lists/open.html", kind=kind, page=campaigns.open_list(kind, number)))
 
 
@@ -43,7 +43,7 @@ def kind_list(kind):
 def bilans():
     """Bilans: the closed campaigns with their final count and the result, latest first."""
     number = page_number()
-    return cached_page(("bilans", number), lambda: render_template(
+    return cached_page(("bilans", number, Campaign.lists_version()), lambda: render_template(
         "campaigns/lists/bilans.html", page=campaigns.bilans(number)))
 
 
@@ -70,7 +70,7 @@ def signatories(kind, slug):
 @bp.get("/liste-rapide")
 def quick_list():
     """Liste rapide: every open campaign on one line; members sign each in one click."""
-    return cached_page(("liste-rapide",), lambda: render_template(
+    return cached_page(("liste-rapide", Campaign.lists_version()), lambda: render_template(
         "campaigns/lists/quick.html", **quick_context(list(Campaign.open_campaigns()))))
 
 

@@ -89,10 +89,13 @@ def signer_details(form):
 
 
 @bp.get("/")
+@limiter.exempt
 def index():
-    """The open campaigns with their counters."""
-    return render_template("campaigns/index.html", campaigns=list(Campaign.open_campaigns()),
-                           closed_campaigns=list(Campaign.recently_closed()))
+    """The open campaigns with their counters (anonymous visitors share a copy a few
+    seconds old, like the lists)."""
+    return cached_page(("home", Campaign.lists_version()), lambda: render_template(
+        "campaigns/index.html", campaigns=list(Campaign.open_campaigns()),
+        closed_campaigns=list(Campaign.recently_closed())))
 
 
 @bp.get(f"/{KINDS}/<slug>")
