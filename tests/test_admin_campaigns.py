@@ -198,8 +198,10 @@ def test_preview_button_saves_then_shows_the_draft_as_visitors_will(admin, datab
     assert "<h1>Sauvons la ligne Caen–Rennes</h1>" in html
     assert "<strong>fermer</strong>" in html and "<script>alert" not in html
     assert "Ministre des transports &lt;ministre@example.org&gt;" in html  # the récapitulatif
-    # The signing form as it will be, not "campagne close".
+    # The signing form as it will be, not "campagne close", and as a visitor gets it, not
+    # the admin's own one-click form.
     assert 'class="sign-form"' in html and "Cette campagne est close" not in html
+    assert "Je signe sans compte" in html and "Je signe en un clic" not in html
 
 
 def test_signing_from_a_preview_records_nothing(app, admin, database):
@@ -207,8 +209,9 @@ def test_signing_from_a_preview_records_nothing(app, admin, database):
     html = text(admin.get(f"/admin/campagnes/{campaign.id}/apercu"))
     action = re.search(r'<form id="signer" class="sign-form" method="post" action="([^"]+)"',
                        html).group(1)
-    assert action == f"/cyberactions/{campaign.slug}/signer-en-un-clic"  # the admin's one click
-    one_click = admin.post(action, data={"csrf_token": csrf_token(admin, NEW)})
+    assert action == f"/cyberactions/{campaign.slug}/signer"  # the visitor's form
+    one_click = admin.post(f"/cyberactions/{campaign.slug}/signer-en-un-clic",
+                           data={"csrf_token": csrf_token(admin, NEW)})
     visitor = app.test_client()
     details = dict(signer(), csrf_token=csrf_token(visitor))
     to_draft = visitor.post(f"/cyberactions/{campaign.slug}/signer", data=details)

@@ -7,6 +7,7 @@ from blueprints.admin import bp
 from blueprints.admin.forms import CampaignForm
 from blueprints.campaigns.pages import sign_area
 from blueprints.rendering import form_status
+from extensions import login_manager
 from models import Campaign, utcnow
 from services import campaigns
 
@@ -120,11 +121,14 @@ def slug_proposal():
 
 @bp.get("/campagnes/<int:campaign_id>/apercu")
 def preview(campaign_id):
-    """The campaign page as visitors will see it, whatever its status; never indexed."""
+    """The campaign page as visitors will see it, whatever its status; never indexed.
+
+    The page is drawn for a visitor without an account (the template's `current_user`
+    is an anonymous one): the admin sees the signing form the public will get."""
     campaign = campaign_or_404(campaign_id)
     response = make_response(render_template(
         "admin/preview.html", signing_preview=will_take_participations(campaign),
-        **sign_area(campaign)))
+        current_user=login_manager.anonymous_user(), **sign_area(campaign, as_visitor=True)))
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

@@ -55,9 +55,10 @@ def elus_lookup(campaign, postal_code, city, country):
     return elus.deputes_for(postal_code, city, country or "FR")
 
 
-def sign_area(campaign, **forms):
-    """The signing side of the page: the member's one click, or the form and the login."""
-    if current_user.is_authenticated:
+def sign_area(campaign, as_visitor=False, **forms):
+    """The signing side of the page: the member's one click, or the form and the login
+    (`as_visitor`: the latter whoever asks, for the admin's preview)."""
+    if current_user.is_authenticated and not as_visitor:
         forms.setdefault("member_form", member_form(campaign))
         lookup = elus_lookup(campaign, current_user.postal_code, current_user.city,
                              current_user.country)
