@@ -8,6 +8,7 @@ from functools import wraps
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from blueprints.access import never_cached
 from blueprints.comments import (
     ReasonForm, RequiredReasonForm, action_failed, before_id, done, forbidden, id_or_none,
     shown_comment,
@@ -20,11 +21,7 @@ from services import comments
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 
-@bp.after_request
-def _never_cached(response):
-    # Hidden comments, reports and the journal: no browser or proxy keeps a copy.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(never_cached)  # hidden comments, reports and the journal
 
 
 def moderator_required(view):

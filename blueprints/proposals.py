@@ -4,12 +4,13 @@ Two audiences, two blueprints: `bp` (/proposer, any logged-in member) holds `rev
 (/moderation/propositions), whose `before_request` lets only moderators and admins in,
 so that no route of it can forget the check. No answer of either is ever cached.
 """
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 
+from blueprints.access import never_cached, role_required
 from blueprints.admin.forms import ProposalForm
 from blueprints.errors import error_response
 from blueprints.forms import length, letter_text, one_newline, strip
@@ -35,11 +36,7 @@ class RefusalForm(FlaskForm):
         length(proposals.MESSAGE_MAX_LENGTH), letter_text])
 
 
-@bp.after_request
-def _never_cached(response):
-    # Pages for one member or for moderators, with forms and unpublished texts.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(never_cached)
 
 
 @bp.errorhandler(429)
@@ -96,14 +93,8 @@ def proposals_waiting():
     return proposals.waiting_count()
 
 
-@review.before_request
-def _moderators_only():
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.path))
-    if not current_user.is_moderator:
-        return error_response(403, "Action non autorisée",
-                              "Les propositions de campagne sont réservées aux modérateurs.")
-    return None
+review.before_request(role_required(
+    lambda user: user.is_moderator, "Les propositions de campagne sont réservées aux modérateurs."))
 
 
 def _review_page(status=200, problem=None, refusals=None):
