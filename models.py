@@ -138,6 +138,8 @@ class User(BaseModel):
     can_comment = BooleanField(default=True)
     # Release 2: set by an admin, the account can no longer log in.
     blocked_at = DateTimeField(null=True)
+    # Release 3: the language its emails are written in.
+    language = CharField(max_length=8, default="fr")
 
     is_authenticated = True
     is_anonymous = False
@@ -207,6 +209,11 @@ class Campaign(BaseModel):
     # The PDF of signatories is asked for (a petition at closing, or by an admin), then queued.
     bilan_requested_at = DateTimeField(null=True)
     bilan_sent_at = DateTimeField(null=True)
+    # Release 3: an operator may hide the counter; a share card may use the campaign's image;
+    # the personal data of its participations are erased some months after it closed.
+    hide_counter = BooleanField(default=False)
+    image_url = CharField(max_length=500, default="")
+    personal_data_purged_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("kind", "slug"), True), (("status", "kind", "opens_at"), False))
@@ -328,6 +335,9 @@ class Target(BaseModel):
     name = CharField(max_length=200)
     email = CharField(max_length=254)
     position = IntegerField(default=0)
+    # Release 3: the target's relay refused the address for good (shown on the dashboard).
+    bounced_at = DateTimeField(null=True)
+    bounce_error = TextField(default="")
 
 
 class Signature(BaseModel):
@@ -335,6 +345,8 @@ class Signature(BaseModel):
 
     PENDING = "pending"
     CONFIRMED = "confirmed"
+    # Release 3: held back by the anti-bot signals: not counted, nothing mailed.
+    SUSPECT = "suspect"
 
     campaign = ForeignKeyField(Campaign, backref="signatures", on_delete="CASCADE")
     user = ForeignKeyField(User, null=True, backref="signatures", on_delete="SET NULL")
@@ -358,6 +370,13 @@ class Signature(BaseModel):
     created_at = DateTimeField(default=utcnow)
     confirmed_at = DateTimeField(null=True)
     last_notice_at = DateTimeField(null=True)
+    # Release 3: the signer's language; a refused address; for abuse control only, the
+    # client's network (an IPv4 /24 or IPv6 /48, erased after its own retention) and
+    # why the participation was held as suspect.
+    language = CharField(max_length=8, default="fr")
+    bounced_at = DateTimeField(null=True)
+    ip_network = CharField(max_length=64, default="")
+    suspect_reason = CharField(max_length=100, default="")
 
     class Meta:
         indexes = (
@@ -501,6 +520,56 @@ class Attachment(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class Subscriber(BaseModel):
+    """An address that receives the *Lettre d'infos*: a signer who ticked the box, a member
+    who chose it in Mon profil, or a visitor who subscribed; confirmed by email first."""
+
+    PENDING = "pending"
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+
+    email = CharField(max_length=254)
+    email_key = CharField(max_length=254, unique=True)
+    user = ForeignKeyField(User, null=True, backref="subscriptions", on_delete="CASCADE")
+    status = CharField(max_length=12, default=PENDING)
+    language = CharField(max_length=8, default="fr")
+    # What the one-click unsubscribe link and the confirmation link carry.
+    token = CharField(max_length=32, unique=True)
+    source = CharField(max_length=20, default="")
+    created_at = DateTimeField(default=utcnow)
+    confirmed_at = DateTimeField(null=True)
+    unsubscribed_at = DateTimeField(null=True)
+    bounced_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "id"), False),)
+
+
+class Announcement(BaseModel):
+    """A *Lettre d'infos*: written and tested by an admin, then sent to every subscriber
+    through the outbox at NEWSLETTER_RATE."""
+
+    DRAFT = "draft"
+    SENDING = "sending"
+    SENT = "sent"
+
+    subject = CharField(max_length=200)
+    body = TextField(default="")
+    # The ids of the campaigns it presents, in their order, comma-separated.
+    campaign_ids = TextField(default="")
+    author = ForeignKeyField(User, null=True, backref="announcements", on_delete="SET NULL")
+    status = CharField(max_length=12, default=DRAFT)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    test_sent_at = DateTimeField(null=True)
+    queued_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    recipients_total = IntegerField(default=0)
+    # Messages are queued in batches: the last subscriber id already queued.
+    queued_through = IntegerField(default=0)
+
+
 class OutboxMessage(BaseModel):
     """An email waiting for, or done with, delivery by the worker."""
 
@@ -536,10 +605,17 @@ class OutboxMessage(BaseModel):
     campaign = ForeignKeyField(Campaign, null=True, backref="messages", on_delete="SET NULL",
                                index=False)
     attachment = ForeignKeyField(Attachment, null=True, backref="messages", on_delete="SET NULL")
+    # Release 3: the recipient's domain, which the delivery paces; the announcement and
+    # the subscriber a newsletter message belongs to.
+    domain = CharField(max_length=253, default="")
+    announcement = ForeignKeyField(Announcement, null=True, backref="messages",
+                                   on_delete="SET NULL", index=False)
+    subscriber = ForeignKeyField(Subscriber, null=True, backref="messages", on_delete="CASCADE")
 
     class Meta:
         indexes = ((("status", "next_attempt_at"), False),
-                   (("campaign", "category", "status"), False))
+                   (("campaign", "category", "status"), False),
+                   (("announcement", "status"), False))
 
     @property
     def recipients(self):
@@ -564,6 +640,52 @@ class AuditEntry(BaseModel):
         indexes = ((("campaign", "id"), False),)
 
 
+class MailDomain(BaseModel):
+    """The pace of delivery to one recipient domain: when it may next be sent to, and how
+    long it is backed off after its relay answered 4xx."""
+
+    domain = CharField(max_length=253, unique=True)
+    next_send_at = DateTimeField(default=utcnow)
+    backoff_until = DateTimeField(null=True)
+    backoff_level = IntegerField(default=0)
+    last_error = TextField(default="")
+    updated_at = DateTimeField(default=utcnow)
+
+
+class WorkerHeartbeat(BaseModel):
+    """Each outbox worker writes its last sign of life here; /healthz reads it."""
+
+    worker_id = CharField(max_length=64, unique=True)
+    started_at = DateTimeField(default=utcnow)
+    beat_at = DateTimeField(default=utcnow)
+
+
+class SiteSetting(BaseModel):
+    """The operator's switches (signing paused and why, read-only mode), one row each."""
+
+    key = CharField(max_length=40, unique=True)
+    value = TextField(default="")
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(User, null=True, backref="settings_changed", on_delete="SET NULL")
+
+
+class BlockedAddress(BaseModel):
+    """An email domain (a disposable provider) or a single address that may not sign."""
+
+    DOMAIN = "domain"
+    ADDRESS = "address"
+
+    kind = CharField(max_length=10)
+    value = CharField(max_length=254)
+    reason = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, backref="blocked_addresses",
+                                 on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("kind", "value"), True),)
+
+
 class SchemaMigration(BaseModel):
     """The migration steps applied to this database (see migrations/)."""
 
@@ -576,6 +698,7 @@ def split_addresses(joined):
 
 
 ALL_MODELS = [User, Campaign, Target, Signature, Comment, CommentReport, ModerationAction,
-              Attachment, OutboxMessage, Commune, CommuneCirconscription, Elu, AuditEntry,
-              SchemaMigration]
+              Attachment, Subscriber, Announcement, OutboxMessage, Commune,
+              CommuneCirconscription, Elu, AuditEntry, MailDomain, WorkerHeartbeat, SiteSetting,
+              BlockedAddress, SchemaMigration]
 

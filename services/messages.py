@@ -25,9 +25,16 @@ def campaign_url(campaign):
     return absolute_url(f"/{campaign.kind}/{campaign.slug}")
 
 
+def recipient_domain(to_addrs):
+    """The domain of a message's first recipient, lower case: what the delivery paces."""
+    first = to_addrs.split(",", 1)[0].strip()
+    return first.rpartition("@")[2].lower() if "@" in first else ""
+
+
 def save(message_fields, signature_id=None, user_id=None):
     """Write a message built beforehand to the outbox (inside the caller's transaction)."""
     return insert_row(OutboxMessage, {"signature": signature_id, "user": user_id,
+                                      "domain": recipient_domain(message_fields["to_addrs"]),
                                       **message_fields})
 
 
