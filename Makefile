@@ -8,7 +8,7 @@ PORT ?= 5000
 AXE := axe-core@4.10.2
 AXE_JS := .build/axe-core/axe.min.js
 
-.PHONY: run test install dev-install db bench bench-exports clean communes
+.PHONY: run test install dev-install db bench bench-exports clean communes audit
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ run: db
 ## The whole test suite (PostgreSQL when TEST_DATABASE_URL is set, Chromium when installed).
 test: dev-install $(AXE_JS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Known vulnerabilities in the pinned requirements (pip-audit; skipped with a message when
+## its data cannot be fetched), then bandit on the code, failing on high-severity findings.
+BANDIT_PATHS := app.py models.py commands.py config.py extensions.py blueprints services migrations
+audit: dev-install
+	$(BIN)/python scripts/pip_audit.py requirements.txt
+	$(BIN)/bandit -q -r $(BANDIT_PATHS) --severity-level high --confidence-level medium
 
 ## axe-core, the accessibility rules the browser tests check pages against (npm, pinned).
 $(AXE_JS):

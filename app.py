@@ -1,5 +1,4 @@
 """Interpelle: the application factory, and `app` for `flask --app app`."""
-import logging
 import os
 from urllib.parse import urlsplit
 
@@ -10,16 +9,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import commands
 import config as settings
 from blueprints import (
-    accounts, admin, campaigns, comments, devmail, elus, errors, filters, moderation, proposals,
-    system,
+    accounts, admin, api, campaigns, comments, devmail, elus, errors, feeds, filters, moderation,
+    newsletter, proposals, reach, request_log, switches, system,
 )
 from extensions import csrf, limiter, login_manager, mail
 from models import db, is_sqlite, open_database
 from services.accounts import user_for_session
+from services.logs import configure_logging
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'self'; base-uri 'self'; object-src 'none'"
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
 
 
@@ -54,6 +54,10 @@ def create_app(config=None):
     app.register_blueprint(admin.bp)
     app.register_blueprint(elus.bp)
     app.register_blueprint(system.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(newsletter.bp)
+    app.register_blueprint(reach.bp)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(devmail.bp)
     if app.config.get("BENCH_FLOOR", settings.env_bool("BENCH_FLOOR")):
@@ -62,11 +66,13 @@ def create_app(config=None):
     commands.register(app)
     app.before_request(_refuse_nul_bytes)
     app.before_request(_refuse_file_parts)
+    switches.register(app)  # read-only mode and paused signing refuse writes here
+    request_log.register(app)
     app.after_request(_security_headers)
     if app.config.get("PROXY_COUNT"):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    logging.basicConfig(level=logging.INFO)
+    configure_logging(app.config["LOG_LEVEL"])
     return app
 
 
@@ -136,10 +142,12 @@ def _refuse_file_parts():
 
 
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    # No site may frame our pages, but the widget, whose own policy lets any site do so.
+    if "frame-ancestors *" not in policy:
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     if current_app.config["SITE_URL"].startswith("https://"):
         response.headers.setdefault("Strict-Transport-Security",

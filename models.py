@@ -615,7 +615,9 @@ class OutboxMessage(BaseModel):
     class Meta:
         indexes = ((("status", "next_attempt_at"), False),
                    (("campaign", "category", "status"), False),
-                   (("announcement", "status"), False))
+                   (("announcement", "status"), False),
+                   # The pace per domain claims each domain's due messages on their own.
+                   (("status", "domain", "next_attempt_at"), False))
 
     @property
     def recipients(self):

@@ -37,6 +37,12 @@ def parse_args(argv):
     parser.add_argument("--connections", type=int,
                         help="wrk connections for every HTTP scenario (default: per scenario)")
     parser.add_argument("--outbox-messages", type=int, default=5000)
+    parser.add_argument("--pace-letters", type=int, default=20_000,
+                        help="pace scenario: letters queued to one domain")
+    parser.add_argument("--pace-rate", type=float, default=400,
+                        help="pace scenario: that domain's MAIL_RATE_PER_DOMAIN (messages/s)")
+    parser.add_argument("--pace-others", type=int, default=300,
+                        help="pace scenario: letters to twenty other domains, queued meanwhile")
     parser.add_argument("--multi", action="store_true",
                         help="two app servers and two live outbox workers on one PostgreSQL")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/")
@@ -115,10 +121,19 @@ class Run:
 
     def deliver_outbox(self, sink):
         """One worker (--once), then two sharing the outbox, each on fresh letters."""
-        env = self.env(MAIL_SERVER=HOST, MAIL_PORT=str(sink.port))
+        env = self.env(MAIL_SERVER=HOST, MAIL_PORT=str(sink.port), MAIL_RATE_PER_DOMAIN="0")
         for workers, tag in ((1, "one"), (2, "two")):
             dataset.fill_outbox(self.args.outbox_messages, tag)
             self.record(delivery.deliver(env, workers, sink))
+
+    def deliver_paced(self, sink):
+        """A backlog to one domain at its rate, the other domains' letters meanwhile."""
+        env = self.env(MAIL_SERVER=HOST, MAIL_PORT=str(sink.port))
+        result = delivery.deliver_paced(env, sink, self.args.pace_letters, self.args.pace_rate,
+                                        self.args.pace_others)
+        self.info["pace"] = result["pace"]
+        self.record(result)
+        print(report.pace_text(result["pace"]), flush=True)
 
     def record(self, result):
         # Other processes on the machine skew the figures: keep the load next to them.
@@ -207,12 +222,16 @@ class Run:
         """The outbox on its own first, then the web load on one server."""
         if scenarios.OUTBOX in self.args.scenarios:
             self.deliver_outbox(sink)
+        if scenarios.PACE in self.args.scenarios:
+            self.deliver_paced(sink)
         if self.http_scenarios():
             self.with_servers(1, self.load)
 
     def run_multi(self, sink):
         """Two servers under load while two workers deliver; then drain and check."""
-        workers = delivery.start_workers(self.env(MAIL_SERVER=HOST, MAIL_PORT=str(sink.port)), 2)
+        # Unpaced: the load's thousands of mails to one signers' domain would wait for it.
+        workers = delivery.start_workers(self.env(MAIL_SERVER=HOST, MAIL_PORT=str(sink.port),
+                                                  MAIL_RATE_PER_DOMAIN="0"), 2)
         try:
             self.with_servers(2, self.load)
             started, before = time.monotonic(), sink.total()

@@ -86,6 +86,18 @@ def integrity_lines(checks):
             for c in checks]
 
 
+def pace_text(pace):
+    """The pace scenario in two sentences: the throttled domain, then the others."""
+    return (f"Pace: {pace['letters']:,} letters to one domain at {pace['rate']:g}/s drained in "
+            f"{pace['drain_seconds']} s from first to last (count/rate = "
+            f"{pace['theoretical_seconds']} s; {pace['from_start_seconds']} s from the workers' "
+            f"start), steady {pace['steady_rate']}/s, at most {pace['busiest_second']} received in "
+            f"any one second ({pace.get('busiest_second_sent')} by the workers' own clock). "
+            f"Meanwhile {pace['others']} letters to twenty other domains went "
+            f"from enqueue to sent in {pace['others_delay_median_s']} s (median), "
+            f"{pace['others_delay_p95_s']} s (p95), {pace['others_delay_max_s']} s (max).")
+
+
 def render(run, results, checks):
     floor = next((r["rps"] for r in results if r["scenario"] == "floor"), None)
     big = (f"{run['dashboard_rows']:,} participations in the dashboard's campaign (seeded in "
@@ -105,6 +117,8 @@ def render(run, results, checks):
         head += (f"\nTwo outbox workers delivered during the load: {live['delivered']} messages, "
                  f"{live['delivered_after_load']} of them in the "
                  f"{live['drain_seconds_after_load']} s it took to drain after the load.\n")
+    if run.get("pace"):
+        head += "\n" + pace_text(run["pace"]) + "\n"
     kinds = per_kind_table(results)
     if kinds:
         kinds = ["", "Per request kind:", "", *kinds]

@@ -58,6 +58,20 @@ LIST_PAGES = (
     ("signatories", 10, "{campaign}/signataires"),
 )
 DASHBOARD_PAGES = (("dashboard", 1, "{dashboard}"),)
+# What other sites and robots fetch in bulk (issue 10): the embedded widget on every visit
+# of a page that shows it; feeds, the sitemap and the open-data API polled by readers and
+# crawlers; the share card fetched by every network a link is posted on.
+WIDGET_PAGES = (("widget", 1, "{campaign}/widget"),)
+REACH_PAGES = (
+    ("atom", 15, "/flux/campagnes.atom"),
+    ("rss", 15, "/flux/campagnes.rss"),
+    ("bilansatom", 5, "/flux/bilans.atom"),
+    ("bilansrss", 5, "/flux/bilans.rss"),
+    ("sitemap", 5, "/sitemap.xml"),
+    ("apilist", 15, "/api/campaigns"),
+    ("apicampaign", 20, "/api{campaign}"),
+    ("card", 20, "{campaign}/carte.png"),
+)
 
 
 FLOOR = Scenario("floor", "floor:100", 16, ("floor",),
@@ -74,12 +88,17 @@ HTTP_SCENARIOS = {scenario.name: scenario for scenario in (
              "a viral day: 90 % views, 5 % signing, 5 % confirming"),
     page_scenario("lists", LIST_PAGES, 64,
                   "GET the home page, lists, bilans, a search and signatories, anonymous"),
+    page_scenario("widget", WIDGET_PAGES, 64,
+                  "GET the viral campaign's embeddable widget, as other sites' visitors do"),
+    page_scenario("reach", REACH_PAGES, 64,
+                  "GET the feeds, sitemap, open-data API and share card, anonymous"),
     page_scenario("dashboard", DASHBOARD_PAGES, 4,
                   "GET the admin dashboard of the campaign with the most participations",
                   as_admin=True),
 )}
 OUTBOX = "outbox"
-ALL = list(HTTP_SCENARIOS) + [OUTBOX]
+PACE = "pace"  # the outbox at one domain's pace (bench/delivery.py)
+ALL = list(HTTP_SCENARIOS) + [OUTBOX, PACE]
 # Confirmation links prepared per second of a confirming scenario (more than the
 # servers can confirm, so that no link is used twice).
 CONFIRM_LINKS_PER_SECOND = {"confirm": 1500, "mixed": 300}

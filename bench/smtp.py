@@ -7,6 +7,7 @@ row would carry a new one.
 """
 import logging
 import threading
+import time
 from collections import Counter
 from email.parser import BytesHeaderParser
 
@@ -19,18 +20,22 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class Tally:
-    """aiosmtpd handler: count each distinct message."""
+    """aiosmtpd handler: count each distinct message, and note when each arrived
+    for which recipient domain (the pace scenario reads the rate from them)."""
 
     def __init__(self):
         self.received = Counter()
+        self.arrivals = []  # (time.monotonic(), domain of the first recipient)
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         headers = BytesHeaderParser().parsebytes(envelope.content)
         key = (",".join(sorted(envelope.rcpt_tos)), headers.get("Reply-To", ""),
                headers.get("Subject", ""))
+        domain = envelope.rcpt_tos[0].rpartition("@")[2].lower() if envelope.rcpt_tos else ""
         with self.lock:
             self.received[key] += 1
+            self.arrivals.append((time.monotonic(), domain))
         return "250 Message accepted"
 
     def snapshot(self):
@@ -55,6 +60,11 @@ class SmtpSink:
 
     def total(self):
         return sum(self.tally.snapshot().values())
+
+    def arrivals(self, domain):
+        """When each message to `domain` arrived (time.monotonic()), in order."""
+        with self.tally.lock:
+            return sorted(moment for moment, to in self.tally.arrivals if to == domain)
 
     def duplicates(self):
         """How many messages arrived more than once (0 when all is well)."""

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Optional
 from blueprints.accounts.forms import LoginForm
 from blueprints.accounts.routes import attempt_login
 from blueprints.campaigns.pages import KINDS, get_campaign, inline_login_refused, sign_area
-from blueprints.forms import length, letter_text, one_newline, strip
+from blueprints.forms import Honeypot, honeypot, length, letter_text, one_newline, strip
 from blueprints.rendering import page_or_fragment, wants_fragment
 from blueprints.limits import configured, member, typed_address
 from blueprints.errors import error_response
@@ -24,7 +24,8 @@ LOGIN_PREFIX = "connexion-commentaire"
 CONTEXTS = ("campagne", "moderation")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(FlaskForm, Honeypot):
+    site_web = honeypot("site-web-commentaire")
     text = TextAreaField(
         "Votre commentaire", id="commentaire-texte", filters=[one_newline, strip],
         description="Texte brut, 3\u202f000 caractères au plus ; les liens deviennent cliquables.",
@@ -171,6 +172,8 @@ def create(kind, slug):
     form = CommentForm()
     if not form.validate_on_submit():
         return _form_again(campaign, form, status=422)
+    if form.honeypot_filled():
+        return _as_if_posted(campaign)
     try:
         comment = comments.post(campaign, current_user, form.text.data)
     except comments.CommentingBlocked:
@@ -187,6 +190,16 @@ def create(kind, slug):
         comment=comments.comment_for(comment.id, current_user)))
     response.vary.add("HX-Request")
     return response
+
+
+def _as_if_posted(campaign):
+    """A bot that filled the honeypot is told its comment is published; nothing is."""
+    if not wants_fragment():
+        flash("Votre commentaire est publié.", "success")
+        return redirect(url_for("campaigns.show", kind=campaign.kind, slug=campaign.slug,
+                                _anchor="commentaires"), code=303)
+    return render_template("comments/_partials/_comment_form.html", campaign=campaign,
+                           comment_form=CommentForm(formdata=None), posted=True)
 
 
 def _form_again(campaign, form, status):

@@ -9,7 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from services.countries import COUNTRIES, COUNTRY_NAMES
-from services.signing import SignerDetails
+from services import abuse
+from services.signing import SignerDetails, email_key
 
 REQUIRED = "Ce champ est obligatoire."
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -129,6 +130,8 @@ class IdentityForm(FlaskForm):
 
     def validate_email(self, field):
         field.data = checked_email(field.data)
+        if abuse.is_blocked(email_key(field.data)):
+            raise ValidationError(abuse.BLOCKED_MESSAGE)
 
     def validate_country(self, field):
         if field.data not in COUNTRY_NAMES:
@@ -191,8 +194,29 @@ class ParticipationChoices:
                                  "(ils figurent quand même dans la liste remise aux destinataires)")
 
 
-class SignatureForm(IdentityForm, LetterFields, ParticipationChoices):
+HONEYPOT_LABEL = "Ne remplissez pas ce champ (il sert à repérer les robots)"
+
+
+def honeypot(field_id):
+    """A field people never see (hidden by the `honeypot` CSS class, out of the tab order)
+    and form-filling bots fill in. No validator: a filled one never shows an error."""
+    return StringField(HONEYPOT_LABEL, id=field_id,
+                       render_kw={"tabindex": "-1", "autocomplete": "off"})
+
+
+class Honeypot:
+    """The hidden field of a public form, drawn by templates/_partials/_honeypot.html."""
+
+    site_web = honeypot("site-web")
+
+    def honeypot_filled(self):
+        return bool(self.site_web.data and self.site_web.data.strip())
+
+
+class SignatureForm(IdentityForm, LetterFields, ParticipationChoices, Honeypot):
     """Je signe sans compte."""
+
+    site_web = honeypot("site-web-signer")
 
     def signer_details(self):
         return SignerDetails(email=self.email.data or "", newsletter=self.newsletter.data,

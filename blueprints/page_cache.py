@@ -14,6 +14,8 @@ import time
 from flask import current_app, make_response, request, session
 from flask_wtf.csrf import generate_csrf
 
+from services import switches
+
 PLACEHOLDER = "__CSRF_TOKEN__"
 
 
@@ -59,6 +61,9 @@ def cached_page(key, render, live_parts=()):
     max_age = current_app.config["PAGE_CACHE_SECONDS"]
     if not max_age or not is_anonymous_visit():
         return _private(make_response(render()))
+    # A page rendered before an operator's switch turned (signing paused, read-only)
+    # is never served after it.
+    key = (key, switches.current().version)
     fills = {PLACEHOLDER: generate_csrf()}
     fills.update((f"__LIVE_PART_{number}__", part()) for number, part in enumerate(live_parts))
     pages = _pages()

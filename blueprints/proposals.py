@@ -75,7 +75,8 @@ def propose():
     if not form.validate_on_submit():
         return _proposal_page(form, status=form_status())
     try:
-        proposals.propose(current_user, form.campaign_fields())
+        if not form.honeypot_filled():  # a bot is thanked like anyone, and nothing is kept
+            proposals.propose(current_user, form.campaign_fields())
     except InvalidCampaign as error:
         form.show_errors(error)
         return _proposal_page(form, status=422)

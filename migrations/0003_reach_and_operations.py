@@ -128,6 +128,7 @@ def apply(migrator, database):
         migrator.add_column("outboxmessage", "subscriber_id", ForeignKeyField(
             Subscriber, null=True, field=Subscriber.id, on_delete="CASCADE")),
         migrator.add_index("outboxmessage", ("announcement_id", "status"), False),
+        migrator.add_index("outboxmessage", ("status", "domain", "next_attempt_at"), False),
     )
     _subscribe_the_signers_who_asked(database)
     _fill_recipient_domains(database)

@@ -14,7 +14,7 @@ from peewee import IntegrityError, fn
 from models import (
     Campaign, Comment, OutboxMessage, Signature, User, db, utcnow, write_transaction,
 )
-from services import messages, passwords
+from services import messages, newsletter, passwords
 from services.signing import email_key, erased_key
 from services.tokens import ExpiredToken, InvalidToken, make_token, read_token
 
@@ -244,6 +244,7 @@ def confirm_email_change(token):
         # What the member signed without an account under the old address stays theirs.
         Signature.update(user=user.id).where((Signature.email_key == user.email_key)
                                              & Signature.user.is_null()).execute()
+        newsletter.address_changed(user, user.pending_email)
         User.update(email=user.pending_email, email_key=email_key(user.pending_email),
                     pending_email=None).where(User.id == user.id).execute()
     return User.get_by_id(user.id)
@@ -328,6 +329,7 @@ def delete_account(user, password):
         raise AccountError("Le mot de passe n'est pas le bon.")
     with write_transaction():
         _forget_messages(user, [signature.id for signature in _own_signatures(user)])
+        newsletter.forget_member(user)
         for signature in _own_signatures(user):
             _anonymise_signature(signature)
         # Pages showing the member's name under a comment must not be served from cache.

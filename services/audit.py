@@ -24,6 +24,22 @@ LABELS = {
     "export.participations": "Export des participations",
     "export.pdf": "Téléchargement du PDF des signataires",
     "export.subscribers": "Export des abonnés à la lettre d'infos",
+    "fraud.release": "Participations suspectes libérées",
+    "fraud.discard": "Participations suspectes écartées",
+    "fraud.invalidate": "Participations invalidées",
+    "blocked.add": "Adresse ou domaine bloqué",
+    "blocked.remove": "Adresse ou domaine débloqué",
+    "privacy.purge": "Données personnelles effacées",
+    "newsletter.create": "Lettre d'infos créée",
+    "newsletter.update": "Lettre d'infos modifiée",
+    "newsletter.test": "Essai de la lettre d'infos envoyé",
+    "newsletter.send": "Lettre d'infos mise en envoi",
+    "signing.pause": "Signatures suspendues",
+    "signing.resume": "Signatures rétablies",
+    "site.read_only_on": "Site en lecture seule",
+    "site.read_only_off": "Fin de la lecture seule",
+    "counter.hide": "Compteur masqué",
+    "counter.show": "Compteur affiché",
 }
 
 

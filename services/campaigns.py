@@ -43,6 +43,7 @@ class CampaignFields:
     summary: str = ""
     body: str = ""
     sources: str = ""
+    image_url: str = ""  # the share image, an https address (a card is drawn without it)
     proposer: str = ""
     targets: list = field(default_factory=list)  # [(label, address)]
     letter_subject: str = ""

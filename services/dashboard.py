@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import SQL, Case, Select, fn
 
-from models import Campaign, OutboxMessage, Signature, db, utcnow, write_transaction
+from models import Campaign, OutboxMessage, Signature, Target, db, utcnow, write_transaction
 from services import audit
 from services.elus import departement_name
 
@@ -122,13 +122,15 @@ class Dashboard:
     outbox: OutboxCounts
     failed: list
     bilan_message: OutboxMessage = None
+    bounced_targets: list = None
 
 
 def for_campaign(campaign):
     """Everything the dashboard shows, in a handful of aggregate queries."""
     return Dashboard(campaign=campaign, totals=totals(campaign), chart=day_chart(campaign),
                      departements=departements(campaign), outbox=outbox_counts(campaign),
-                     failed=failed_messages(campaign), bilan_message=bilan_message(campaign))
+                     failed=failed_messages(campaign), bilan_message=bilan_message(campaign),
+                     bounced_targets=bounced_targets(campaign))
 
 
 # Participations ----------------------------------------------------------------------
@@ -303,6 +305,13 @@ def _without_address(text, address):
         text = text[:start] + "[adresse du signataire]" + text[start + len(address):]
         lowered = text.lower()
     return text
+
+
+def bounced_targets(campaign):
+    """The campaign's targets whose address the relay refused for good (admins may see it)."""
+    return list(Target.select(Target.name, Target.email, Target.bounced_at, Target.bounce_error)
+                .where((Target.campaign == campaign.id) & Target.bounced_at.is_null(False))
+                .order_by(Target.position, Target.id))
 
 
 def bilan_message(campaign):

@@ -10,10 +10,9 @@ import io
 import tempfile
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN, fn
 from playhouse.postgres_ext import ServerSide
 
-from models import Signature, db, is_sqlite
+from models import Signature, Subscriber, db, is_sqlite
 from services import audit, bilans
 from services.bilans import spreadsheet_safe
 from services.countries import country_name
@@ -21,12 +20,13 @@ from services.countries import country_name
 BATCH = 2000
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
-STATUS_LABELS = {Signature.PENDING: "En attente", Signature.CONFIRMED: "Confirmée"}
+STATUS_LABELS = {Signature.PENDING: "En attente", Signature.CONFIRMED: "Confirmée",
+                 Signature.SUSPECT: "Suspecte", "invalid": "Invalidée"}  # see services/fraud.py
 
 PARTICIPATION_COLUMNS = ["Statut", "Enregistrée le", "Confirmée le", "Nom", "Prénom", "Courriel",
                          "Code postal", "Commune", "Pays", "Profession", "Lettre d'infos",
                          "Masquée sur le site"]
-SUBSCRIBER_COLUMNS = ["Courriel", "Nom", "Prénom", "Dernière participation le"]
+SUBSCRIBER_COLUMNS = ["Courriel", "Langue", "Origine", "Abonnement confirmé le"]
 
 
 def streamed(query):
@@ -114,15 +114,12 @@ SUBSCRIBERS_FILENAME = "abonnes-lettre-infos.csv"
 
 
 def subscribers(actor):
-    """One line per address (compared by its normalised key) that ticked the box on a
-    confirmed participation, with the name and date of its latest such participation."""
+    """The addresses subscribed now (never pending, unsubscribed or bounced ones), one line
+    each: where the subscription came from, and when it was confirmed."""
     audit.record(actor, "export.subscribers")
-    ticked = (Signature.status == Signature.CONFIRMED) & (Signature.newsletter == True)  # noqa: E712
-    latest = (Signature.select(fn.MAX(Signature.id).alias("id")).where(ticked)
-              .group_by(Signature.email_key).alias("latest"))
-    query = (Signature.select(Signature.email, Signature.last_name, Signature.first_name,
-                              Signature.confirmed_at)
-             .join(latest, JOIN.INNER, on=(Signature.id == latest.c.id))
-             .order_by(Signature.email_key).namedtuples())
+    query = (Subscriber.select(Subscriber.email, Subscriber.language, Subscriber.source,
+                               Subscriber.confirmed_at)
+             .where(Subscriber.status == Subscriber.SUBSCRIBED)
+             .order_by(Subscriber.email_key).namedtuples())
     return csv_text(SUBSCRIBER_COLUMNS, (
-        [s.email, s.last_name, s.first_name, local_time(s.confirmed_at)] for s in streamed(query)))
+        [s.email, s.language, s.source, local_time(s.confirmed_at)] for s in streamed(query)))

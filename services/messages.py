@@ -1,4 +1,6 @@
 """Every email the site sends is built here and written to the outbox."""
+import re
+
 from flask import current_app
 
 from models import OutboxMessage, insert_row
@@ -25,6 +27,20 @@ def campaign_url(campaign):
     return absolute_url(f"/{campaign.kind}/{campaign.slug}")
 
 
+# One address and nothing else: no display name, no second address after a comma, no
+# line break. Outbox rows keep their recipients joined by commas, so an address holding
+# one would become two there.
+BARE_ADDRESS = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")
+
+
+def bare_addresses(addresses):
+    """The addresses as they are, or ValueError for one that is not a bare address."""
+    for address in addresses:
+        if not BARE_ADDRESS.fullmatch(address or ""):
+            raise ValueError("not a bare email address")
+    return addresses
+
+
 def recipient_domain(to_addrs):
     """The domain of a message's first recipient, lower case: what the delivery paces."""
     first = to_addrs.split(",", 1)[0].strip()
@@ -47,7 +63,7 @@ def _build(category, template, to, subject, signature=None, **fields):
     context = {"site_name": current_app.config["SITE_NAME"], "signature": signature, **fields}
     return {
         "category": category,
-        "to_addrs": ",".join(to),
+        "to_addrs": ",".join(bare_addresses(to)),
         "subject": subject,
         "body_text": _render(f"email/{template}.txt", context),
         "body_html": _render(f"email/{template}.html", context),

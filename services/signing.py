@@ -12,7 +12,7 @@ from flask import current_app
 from models import (
     Campaign, OutboxMessage, Signature, insert_row, run_sql, utcnow, write_transaction,
 )
-from services import elus, letters, messages
+from services import abuse, elus, letters, messages, newsletter
 from services.tokens import ExpiredToken, InvalidToken, read_token
 
 # A second attempt with the same address mails its owner at most this often,
@@ -88,29 +88,44 @@ def ascii_domain(domain):
         return domain  # not a valid domain: the address was refused before it got here
 
 
-def sign(campaign, details, requested_elu_ids=()):
+def sign(campaign, details, requested_elu_ids=(), origin=None):
     """Record a pending participation and queue the email it calls for.
 
     The letter is the signer's own unless the campaign locks it; élus are
     copied only when the campaign allows it and the signer's commune maps to
     them. The caller learns nothing about whether the address had already
-    taken part: only the email sent to that address says so.
+    taken part: only the email sent to that address says so. `origin` (an
+    abuse.Origin) may hold it as suspect: stored, not counted, nothing mailed.
     """
     if not campaign.is_open():
         raise CampaignClosed()
     details = letter_for(campaign, details)
     signature = _pending_signature(campaign, details, copied_elus(campaign, details, requested_elu_ids))
+    abuse.assess(signature, origin)
+    suspect = signature.status == Signature.SUSPECT
     # Rendered before the write lock is taken: the lock is held for the inserts only.
     confirmation = messages.confirmation_request(signature, campaign)
     with write_transaction():
         if _counted_under_an_erased_account(campaign, signature.email_key):
             return  # this address already counts here; its account, and its mail, are gone
-        if _insert(signature):
-            messages.save(confirmation, signature.id)
+        if _insert(signature) or (not suspect and _replaced_a_suspect(signature)):
+            if not suspect:
+                messages.save(confirmation, signature.id)
             return
+        if suspect:
+            return  # held back: mails nobody, not even about an earlier participation
         existing = Signature.get(campaign=campaign, email_key=signature.email_key)
         if _claim_notice_slot(existing):
             _queue_second_attempt_mail(existing, campaign)
+
+
+def _replaced_a_suspect(signature):
+    """A clean attempt takes the place of a participation held as suspect with the same
+    address: the address's owner, by confirming, then decides whether it counts."""
+    held = Signature.delete().where((Signature.campaign == signature.campaign_id)
+                                    & (Signature.email_key == signature.email_key)
+                                    & (Signature.status == Signature.SUSPECT)).execute()
+    return bool(held) and _insert(signature)
 
 
 def letter_for(campaign, details):
@@ -162,6 +177,8 @@ def _claim_notice_slot(signature):
 
 
 def _queue_second_attempt_mail(signature, campaign):
+    if signature.bounced_at is not None:
+        return  # the address was refused for good: no notice nor reminder goes to it
     if signature.status == Signature.CONFIRMED:
         messages.queue_already_signed_notice(signature, campaign)
     else:
@@ -175,10 +192,11 @@ def member_signature(campaign, user):
 
 
 def sign_as_member(campaign, user, letter, requested_elu_ids=(), hide_identity=False,
-                   newsletter=False):
+                   newsletter=False, network=""):
     """One click: a verified member's participation is confirmed at once.
 
     Returns False when the member had already confirmed a participation here.
+    `network` is the client's (abuse.network_of), kept for abuse control only.
     """
     if not campaign.is_open():
         raise CampaignClosed()
@@ -189,6 +207,7 @@ def sign_as_member(campaign, user, letter, requested_elu_ids=(), hide_identity=F
     cc = copied_elus(campaign, details, requested_elu_ids)
     signature = _pending_signature(campaign, details, cc)
     signature.user = user
+    signature.ip_network = network
     with write_transaction():
         if _counted_under_an_erased_account(campaign, signature.email_key):
             return False
@@ -319,6 +338,7 @@ def _mark_confirmed(signature, campaign):
     campaign.signature_count = counted[0]
     signature.status = Signature.CONFIRMED
     signature.confirmed_at = now
+    newsletter.subscribe_signer(signature)  # the confirmation was the double opt-in
     return True
 
 

@@ -109,3 +109,14 @@ def screenshot(page, name):
         page.set_viewport_size(size)
         page.screenshot(path=str(Path(folder) / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(viewport)
+
+
+def fill_signing_form(page, email="helene.durand@example.net", last_name="Durand",
+                      first_name="Hélène", postal_code="75011", city="Paris"):
+    """Type a visitor's details into the campaign page's signing form; return the form."""
+    import re
+    form = page.locator("form#signer")
+    for label, value in [("Nom", last_name), ("Prénom", first_name), ("Courriel", email),
+                         ("Code postal", postal_code), ("Commune", city)]:
+        form.get_by_label(re.compile(rf"^{label}\b")).fill(value)
+    return form

@@ -4,6 +4,7 @@ Every test that uses `app` runs once on SQLite and once on PostgreSQL. PostgreSQ
 runs when TEST_DATABASE_URL is set; INTERPELLE_REQUIRE_POSTGRES=1 (as in CI)
 turns its absence into a failure instead of a skip.
 """
+import logging
 import os
 import re
 import socket
@@ -27,6 +28,18 @@ SAMPLE_COMMUNES = os.path.join(os.path.dirname(__file__), "fixtures", "communes-
 
 def required(name):
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def empty_test_redis():
+    """TEST_REDIS_URL's database, emptied; skips without it (fails where it is required)."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if required("INTERPELLE_REQUIRE_REDIS"):
+            pytest.fail("TEST_REDIS_URL is required (INTERPELLE_REQUIRE_REDIS=1)")
+        pytest.skip("Redis not configured (set TEST_REDIS_URL)")
+    import redis
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -256,3 +269,48 @@ def live_server(tmp_path):
     from browser_support import live_demo_server
     with live_demo_server(tmp_path) as server:
         yield server
+
+
+# The log test over the whole suite ------------------------------------------------------------
+
+# What no log line may hold: an address, a link's token (itsdangerous' payload.time.signature,
+# or one of our 32-hex nonces), or the name conftest's signer() signs with.
+PERSONAL_DATA_IN_LOGS = re.compile(
+    r"[^\s@<>()\"',;:]+@[^\s@<>()\"',;:]+\.[A-Za-z]{2,}"
+    r"|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{16,}"
+    r"|(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])"
+    r"|Durand|Hélène")
+
+
+class LogLines(logging.Handler):
+    """Every record any logger writes during one test, formatted as a log file shows it."""
+
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.lines = []
+
+    # The test's SMTP server (aiosmtpd) logs the envelopes it receives: the relay's side.
+    # peewee's DEBUG lines (every query with its parameters) only exist where a test turns
+    # them on to count queries: configure_logging keeps peewee at INFO whatever LOG_LEVEL.
+    NOT_OURS = ("mail.log", "peewee")
+
+    def emit(self, record):
+        if record.name in self.NOT_OURS:
+            return
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # noqa: BLE001 - a record that cannot format is still checked
+            self.lines.append(f"{record.msg!r} {record.args!r}")
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs():
+    """Fails the test whose log lines hold an address, a token or a signer's name."""
+    lines = LogLines()
+    root = logging.getLogger()
+    root.addHandler(lines)
+    yield lines
+    root.removeHandler(lines)
+    leaks = [line for line in lines.lines if PERSONAL_DATA_IN_LOGS.search(line)]
+    assert not leaks, "personal data in the logs:\n" + "\n".join(leaks[:10])

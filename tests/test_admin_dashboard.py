@@ -10,7 +10,7 @@ from conftest import (
     DEMO_CLOSED, DEMO_CYBERACTION, DEMO_PETITION, campaign_at, csrf_token, demo_app, log_in,
     make_member,
 )
-from models import AuditEntry, Campaign, OutboxMessage, Signature, User, db, utcnow
+from models import AuditEntry, Campaign, OutboxMessage, Signature, Subscriber, User, db, utcnow
 from services import bilans, dashboard, exports, members, outbox
 
 ADMIN = "admin@example.net"
@@ -297,25 +297,26 @@ def test_participations_csv_comes_batch_by_batch(app, database):
     assert [chunk.count("\r\n") for chunk in rest] == [exports.BATCH, 10]
 
 
-def test_subscribers_csv_one_line_per_address_confirmed_and_ticked_only(app, admin, database):
-    first, second = campaign_at(DEMO_CYBERACTION), campaign_at(DEMO_PETITION)
-    add_signature(first, 1, email="Camille@Example.net", email_key="camille@example.net",
-                  newsletter=True, first_name="Camille", last_name="Ancien")
-    add_signature(second, 2, email="camille+petition@example.net",
-                  email_key="camille@example.net", newsletter=True, first_name="Camille",
-                  last_name="Récent", confirmed_at=DAY + dt.timedelta(days=2))
-    add_signature(first, 3, email="sans-case@example.net", email_key="sans-case@example.net")
-    add_signature(first, 4, email="pas-confirme@example.net", email_key="pas-confirme@example.net",
-                  newsletter=True, status=Signature.PENDING, confirmed_at=None)
-    add_signature(second, 5, email="dom@example.net", email_key="dom@example.net",
-                  newsletter=True, first_name="Dominique", last_name="=1+1")
+def test_subscribers_csv_reads_the_subscribed_addresses_only(app, admin, database):
+    def subscriber(email, status=Subscriber.SUBSCRIBED, **fields):
+        Subscriber.create(email=email, email_key=email.lower(), status=status,
+                          token=f"{Subscriber.select().count():032x}",
+                          **{"confirmed_at": DAY, **fields})
+    subscriber("Camille@Example.net", source="signature")
+    subscriber("=1+1@example.net", language="en", source="formulaire",
+               confirmed_at=DAY + dt.timedelta(days=2))
+    for status in (Subscriber.PENDING, Subscriber.UNSUBSCRIBED, Subscriber.BOUNCED):
+        subscriber(f"{status}@example.net", status=status)
+    # A ticked box on a participation is not a subscription by itself any more.
+    add_signature(campaign_at(DEMO_CYBERACTION), 1, email="case@example.net",
+                  email_key="case@example.net", newsletter=True)
     response = admin.get("/admin/abonnes.csv")
     assert response.status_code == 200 and response.is_streamed
     assert response.headers["Content-Disposition"] == 'attachment; filename="abonnes-lettre-infos.csv"'
     assert csv_lines(response) == [
-        "Courriel;Nom;Prénom;Dernière participation le",
-        "camille+petition@example.net;Récent;Camille;2026-03-04 11:00",
-        "dom@example.net;'=1+1;Dominique;2026-03-02 11:00",
+        "Courriel;Langue;Origine;Abonnement confirmé le",
+        "'=1+1@example.net;en;formulaire;2026-03-04 11:00",
+        "Camille@Example.net;fr;signature;2026-03-02 11:00",
         "",
     ]
     assert AuditEntry.get(AuditEntry.action == "export.subscribers").actor.email == ADMIN

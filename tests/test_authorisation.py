@@ -15,7 +15,7 @@ from conftest import (
     DEMO_CLOSED, DEMO_CYBERACTION, campaign_at, csrf_token, log_in, make_member, make_test_app,
 )
 from models import (
-    ALL_MODELS, Comment, CommentReport, OutboxMessage, Signature, db, utcnow,
+    ALL_MODELS, Announcement, Comment, CommentReport, OutboxMessage, Signature, db, utcnow,
 )
 from services import campaigns
 
@@ -47,7 +47,28 @@ EXPECTED = {
     ("/admin/campagnes/adresse", "GET"): ADMINS,
     ("/admin/campagnes/nouvelle", "GET"): ADMINS,
     ("/admin/campagnes/nouvelle", "POST"): ADMINS,
+    ("/admin/fraude", "GET"): ADMINS,
+    ("/admin/fraude/adresses-bloquees", "GET"): ADMINS,
+    ("/admin/fraude/adresses-bloquees", "POST"): ADMINS,
+    ("/admin/fraude/adresses-bloquees/retirer", "POST"): ADMINS,
+    ("/admin/fraude/ecarter", "POST"): ADMINS,
+    ("/admin/fraude/invalider", "GET"): ADMINS,
+    ("/admin/fraude/invalider", "POST"): ADMINS,
+    ("/admin/fraude/liberer", "POST"): ADMINS,
     ("/admin/journal", "GET"): ADMINS,
+    ("/admin/lettre-d-infos", "GET"): ADMINS,
+    ("/admin/lettre-d-infos/<int:announcement_id>", "GET"): ADMINS,
+    ("/admin/lettre-d-infos/<int:announcement_id>", "POST"): ADMINS,
+    ("/admin/lettre-d-infos/<int:announcement_id>/apercu", "GET"): ADMINS,
+    ("/admin/lettre-d-infos/<int:announcement_id>/apercu/courriel", "GET"): ADMINS,
+    ("/admin/lettre-d-infos/<int:announcement_id>/envoyer", "GET"): ADMINS,
+    ("/admin/lettre-d-infos/<int:announcement_id>/envoyer", "POST"): ADMINS,
+    ("/admin/lettre-d-infos/nouvelle", "GET"): ADMINS,
+    ("/admin/lettre-d-infos/nouvelle", "POST"): ADMINS,
+    ("/admin/exploitation", "GET"): ADMINS,
+    ("/admin/exploitation/compteurs/<int:campaign_id>", "POST"): ADMINS,
+    ("/admin/exploitation/lecture-seule", "POST"): ADMINS,
+    ("/admin/exploitation/signatures", "POST"): ADMINS,
     ("/admin/membres", "GET"): ADMINS,
     ("/admin/membres/<int:user_id>/bloquer", "POST"): ADMINS,
     ("/admin/membres/<int:user_id>/debloquer", "POST"): ADMINS,
@@ -86,6 +107,7 @@ ARGUMENTS = {
     "user_id": lambda rows, endpoint: [rows.subject.id],
     "message_id": lambda rows, endpoint: [rows.failed_letter.id],
     "comment_id": lambda rows, endpoint: [rows.comment.id],
+    "announcement_id": lambda rows, endpoint: [rows.announcement.id],
 }
 
 
@@ -122,6 +144,7 @@ class Rows:
             self.proposal = campaigns.propose(self.users["member"],
                                               fields("Une proposition de membre"))
             self.failed_letter = self._failed_letter()
+            self.announcement = Announcement.create(subject="Lettre de décembre", body="Bonjour,")
             self.comment = Comment.create(campaign=self.published.id, author=self.subject.id,
                                           body="Un commentaire signalé.")
             CommentReport.create(comment=self.comment.id, reporter=self.users["member"].id,

@@ -1,9 +1,10 @@
 """Anything that sends mail is rate-limited per address of origin."""
-import os
 
 import pytest
 
-from conftest import DEMO_CYBERACTION, DEMO_PETITION, csrf_token, post_signature, required
+from conftest import (
+    DEMO_CYBERACTION, DEMO_PETITION, csrf_token, empty_test_redis, post_signature,
+)
 from models import Signature
 
 
@@ -16,13 +17,7 @@ def limited_config(storage):
 def app_config(request):
     if request.param == "memory":
         return limited_config("memory://")
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if required("INTERPELLE_REQUIRE_REDIS"):
-            pytest.fail("TEST_REDIS_URL is required (INTERPELLE_REQUIRE_REDIS=1)")
-        pytest.skip("Redis not configured (set TEST_REDIS_URL)")
-    import redis
-    redis.Redis.from_url(url).flushdb()
+    url = empty_test_redis()
     return limited_config(url)
 
 

@@ -3,7 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from blueprints.forms import REQUIRED, IdentityForm, checked_email, no_control_characters, strip
+from blueprints.forms import (
+    REQUIRED, Honeypot, IdentityForm, checked_email, no_control_characters, strip,
+)
 
 PASSWORD_HINT = "Au moins 10 caractères ; évitez les mots de passe courants."
 
@@ -22,7 +24,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class RegisterForm(IdentityForm):
+class RegisterForm(IdentityForm, Honeypot):
     """Inscription: the signing details, and a password."""
 
     password = PasswordField("Mot de passe", description=PASSWORD_HINT,
@@ -57,6 +59,12 @@ class ForgottenPasswordForm(FlaskForm):
 class NewPasswordForm(FlaskForm):
     password = PasswordField("Nouveau mot de passe", description=PASSWORD_HINT,
                              validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class NewsletterChoiceForm(FlaskForm):
+    """Mon profil: the Lettre d'infos, yes or no."""
+
+    newsletter = BooleanField("Recevoir la lettre d'infos")
 
 
 class DeleteAccountForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from blueprints.accounts.forms import (
     DeleteAccountForm, EmailChangeForm, ForgottenPasswordForm, LoginForm, NewPasswordForm,
-    PasswordChangeForm, ProfileForm, RegisterForm,
+    NewsletterChoiceForm, PasswordChangeForm, ProfileForm, RegisterForm,
 )
 from blueprints.accounts.session import forget_session, log_in, log_out, safe_next
 from blueprints.forms import EmptyForm
@@ -16,7 +16,7 @@ from blueprints.rendering import form_status, page_or_fragment, wants_fragment
 from blueprints.limits import configured, member, typed_address
 from blueprints.errors import error_response
 from extensions import limiter
-from services import accounts
+from services import accounts, newsletter
 
 bp = Blueprint("accounts", __name__)
 
@@ -74,7 +74,8 @@ def register():
     if form.validate_on_submit():
         profile = accounts.Profile(**form.identity())
         try:
-            accounts.register(form.email.data, form.password.data, profile)
+            if not form.honeypot_filled():  # a bot gets the same answer, and no account
+                accounts.register(form.email.data, form.password.data, profile)
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:
@@ -142,9 +143,27 @@ def _profile_page(status=200, **forms):
     forms.setdefault("form", ProfileForm(obj=current_user))
     forms.setdefault("password_form", PasswordChangeForm())
     forms.setdefault("email_form", EmailChangeForm())
+    subscribed = newsletter.member_is_subscribed(current_user)
+    forms.setdefault("newsletter_form", NewsletterChoiceForm(
+        formdata=None, data={"newsletter": subscribed}))
     return render_template("accounts/profile.html",
                            participations=accounts.participations_of(current_user),
-                           comments=accounts.comments_of(current_user), **forms), status
+                           comments=accounts.comments_of(current_user), subscribed=subscribed,
+                           **forms), status
+
+
+@bp.post("/compte/lettre-d-infos")
+@login_required
+def newsletter_choice():
+    """Recevoir la lettre d'infos: subscribed at once (the account's address is verified),
+    or unsubscribed."""
+    form = NewsletterChoiceForm()
+    if not form.validate_on_submit():
+        return _profile_page(newsletter_form=form, status=422)
+    newsletter.set_member_choice(current_user, form.newsletter.data)
+    flash("Vous recevrez la lettre d'infos." if form.newsletter.data
+          else "Vous ne recevrez plus la lettre d'infos.", "success")
+    return redirect(url_for("accounts.profile") + "#lettre-d-infos", code=303)
 
 
 # Each of these checks a password with Argon2 (0.2 s and 64 MiB): limited per account, all

@@ -14,4 +14,6 @@ bp.after_request(never_cached)
 
 
 # The modules register their routes on `bp`.
-from blueprints.admin import campaigns, dashboard, journal, users  # noqa: E402,F401
+from blueprints.admin import (  # noqa: E402,F401
+    campaigns, dashboard, fraud, journal, newsletter, operations, users,
+)

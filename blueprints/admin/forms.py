@@ -2,17 +2,19 @@
 
 The labels are an interface: operators' scripts and tests find the fields by them.
 """
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from blueprints.forms import (
-    REQUIRED, length, letter_text, no_control_characters, one_line, one_newline, strip,
+    REQUIRED, Honeypot, length, letter_text, no_control_characters, one_line, one_newline, strip,
 )
 from models import Campaign
 from services.campaigns import CampaignFields, parse_targets, targets_text
@@ -49,6 +51,20 @@ def sources_lines(form, field):
         if line and not line.rsplit(None, 1)[-1].startswith(("http://", "https://")):
             raise ValidationError(f"Ligne {number} : écrivez le texte de la source, puis son "
                                   f"adresse (https://…).")
+
+
+def https_address(form, field):
+    """An absolute https:// address: social networks fetch the share image from it."""
+    try:
+        parts = urlsplit(field.data)
+        host = parts.hostname or ""
+    except ValueError:  # a malformed [IPv6] host
+        parts, host = None, ""
+    if (parts is None or parts.scheme != "https" or "." not in host
+            or parts.username is not None
+            or any(char.isspace() or not char.isprintable() for char in field.data)):
+        raise ValidationError("Indiquez une adresse complète qui commence par https://, par "
+                              "exemple https://exemple.org/images/campagne.png.")
 
 
 def target_lines(form, field):
@@ -95,6 +111,11 @@ class CampaignForm(FlaskForm):
     sources = TextAreaField("Sources", filters=[one_newline, strip],
                             validators=[Optional(), length(5000), multiline_text, sources_lines],
                             description="Une par ligne : le texte, puis l'adresse (https://…).")
+    image_url = URLField("Image de partage (adresse https)", filters=[strip],
+                         validators=[Optional(), length(500), https_address],
+                         description="Facultative : l'image que les réseaux sociaux montrent avec "
+                                     "le lien de la campagne (idéalement 1200 × 630). Sans elle, "
+                                     "une carte est dessinée avec le titre et le compteur.")
     proposer = StringField("Proposée par", filters=[strip],
                            validators=[DataRequired(REQUIRED), length(120), no_control_characters])
     targets = TextAreaField("Destinataires", filters=[one_newline, strip],
@@ -144,6 +165,7 @@ class CampaignForm(FlaskForm):
             kind=value("kind"), title=value("title"), slug=value("slug", "") or "",
             tags=value("tags", "") or "", summary=value("summary", "") or "",
             body=value("body", "") or "", sources=value("sources", "") or "",
+            image_url=value("image_url", "") or "",
             proposer=value("proposer"), targets=parse_targets(value("targets")),
             letter_subject=value("letter_subject"), letter_body=value("letter_body"),
             letter_locked=not value("letter_editable", True),
@@ -162,10 +184,11 @@ class CampaignForm(FlaskForm):
         return next((name for name, field in self._fields.items() if field.errors), None)
 
 
-class ProposalForm(CampaignForm):
+class ProposalForm(CampaignForm, Honeypot):
     """Proposer une campagne: the same fields without those of publishing."""
 
     slug = None
+    image_url = None
     opens_at = None
     closes_at = None
     goal = None

@@ -118,5 +118,5 @@ def unblock_user(user_id):
 
 @bp.get("/abonnes.csv")
 def export_subscribers():
-    """The newsletter's subscribers: one line per address, confirmed participations only."""
+    """The newsletter's subscribers: one line per address subscribed now."""
     return csv_download(exports.subscribers(current_user), exports.SUBSCRIBERS_FILENAME)

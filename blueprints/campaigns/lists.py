@@ -62,7 +62,9 @@ def signatories(kind, slug):
     """Signataires: who took part, as they agreed to be shown, the latest first."""
     campaign = get_campaign(kind, slug)
     number = page_number()
-    return cached_page(("signataires", campaign.id, number), lambda: render_template(
+    # The content version moves when an operator hides the counter this page shows.
+    key = ("signataires", campaign.id, campaign.content_version, number)
+    return cached_page(key, lambda: render_template(
         "campaigns/lists/signatories.html", campaign=campaign,
         page=campaigns.signatories(campaign, number)))
 

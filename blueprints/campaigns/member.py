@@ -1,5 +1,5 @@
 """Members on a campaign page: log in without leaving it, then sign in one click."""
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.accounts.routes import attempt_login
@@ -11,7 +11,7 @@ from blueprints.errors import error_response
 from blueprints.rendering import page_or_fragment, wants_fragment
 from blueprints.limits import configured, typed_address
 from extensions import limiter
-from services import signing
+from services import abuse, signing
 
 
 @bp.post(f"/{KINDS}/<slug>/connexion")
@@ -47,7 +47,8 @@ def sign_member(kind, slug):
     try:
         newly = signing.sign_as_member(campaign, current_user, form.letter(), form.elus.data or [],
                                        hide_identity=form.hide_identity.data,
-                                       newsletter=form.newsletter.data)
+                                       newsletter=form.newsletter.data,
+                                       network=abuse.network_of(request.remote_addr))
     except signing.CampaignClosed:
         return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_member.html",
                                 status=409, **sign_area(campaign, member_form=form))

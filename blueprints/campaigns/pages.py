@@ -9,9 +9,10 @@ from blueprints.page_cache import cached_page
 from blueprints.rendering import page_or_fragment, wants_fragment
 from blueprints.limits import configured, typed_address
 from blueprints.errors import error_response, redraws_expired_form
+from blueprints.recommenders import remember_signer
 from extensions import limiter
 from models import Campaign
-from services import elus, letters, signing
+from services import abuse, elus, letters, signing
 
 KINDS = "<any(cyberactions, petitions):kind>"
 
@@ -136,9 +137,11 @@ def sign(kind, slug):
     if not form.validate_on_submit():
         return _sign_page(campaign, form, status=422)
     try:
-        signing.sign(campaign, form.signer_details(), requested_elu_ids=form.elus.data or [])
+        signing.sign(campaign, form.signer_details(), requested_elu_ids=form.elus.data or [],
+                     origin=abuse.Origin(request.remote_addr, form.honeypot_filled()))
     except signing.CampaignClosed:
         return _sign_page(campaign, form, status=409)
+    remember_signer(campaign)  # they may now recommend it by email
     if not wants_fragment():
         return redirect(url_for(".thanks", kind=kind, slug=slug), code=303)
     response = make_response(render_template("campaigns/_partials/_sign_done.html",
@@ -211,6 +214,7 @@ def confirm(token):
         return error_response(
             409, "Campagne close",
             "Cette campagne est close : votre participation n'a pas pu être confirmée.")
+    remember_signer(result.campaign)
     return render_template("campaigns/confirmed.html", result=result,
                            campaign=result.campaign, signature=result.signature)
 

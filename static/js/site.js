@@ -4,12 +4,13 @@
 // itself (an expired form, too many attempts, a server error, no network), swapping would
 // throw away the letter someone spent ten minutes on. The form stays as it is instead, and
 // the message appears just above it and takes the focus. An expired form also gets its
-// fresh token, so sending it again works. (A 403 or a 409, which say the action itself is
+// fresh token, so sending it again works; a 503 says the site is paused or read-only for a
+// while, and the form waits for it. (A 403 or a 409, which say the action itself is
 // refused, and a 422, which is the form with its errors, are swapped as htmx does.)
 (function () {
   "use strict";
 
-  var KEEP_IN_PLACE = [400, 429];
+  var KEEP_IN_PLACE = [400, 429, 503];
   var USER_ACTIONS = ["FORM", "A", "BUTTON"];
 
   function triggeringElement(detail) {
