@@ -688,6 +688,16 @@ class BlockedAddress(BaseModel):
         indexes = ((("kind", "value"), True),)
 
 
+class Page(BaseModel):
+    """A page of the site written by its admins in Markdown (L'association, FAQ, Contact…)."""
+
+    slug = CharField(max_length=60, unique=True)
+    title = CharField(max_length=200)
+    body = TextField(default="")
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(User, null=True, backref="pages_written", on_delete="SET NULL")
+
+
 class SchemaMigration(BaseModel):
     """The migration steps applied to this database (see migrations/)."""
 
@@ -702,5 +712,5 @@ def split_addresses(joined):
 ALL_MODELS = [User, Campaign, Target, Signature, Comment, CommentReport, ModerationAction,
               Attachment, Subscriber, Announcement, OutboxMessage, Commune,
               CommuneCirconscription, Elu, AuditEntry, MailDomain, WorkerHeartbeat, SiteSetting,
-              BlockedAddress, SchemaMigration]
+              BlockedAddress, Page, SchemaMigration]
 

@@ -1,9 +1,9 @@
 """Release 3: reaching people, and running the site for years.
 
 New tables: the newsletter's subscribers and announcements, the pace of delivery
-per recipient domain, the workers' heartbeats, the operator's switches and the
-blocked email domains and addresses. New columns: languages (accounts and
-participations), bounces (targets, participations), the abuse-control network
+per recipient domain, the workers' heartbeats, the operator's switches, the
+blocked email domains and addresses, and the pages admins write. New columns:
+languages (accounts and participations), bounces (targets, participations), the abuse-control network
 and suspect reason of a participation, a campaign's hidden counter, share image
 and purge date, and an outbox message's recipient domain, announcement and
 subscriber.
@@ -92,7 +92,16 @@ class BlockedAddress(Model):
         indexes = ((("kind", "value"), True),)
 
 
-NEW_TABLES = [Subscriber, Announcement, MailDomain, WorkerHeartbeat, SiteSetting, BlockedAddress]
+class Page(Model):
+    slug = CharField(max_length=60, unique=True)
+    title = CharField(max_length=200)
+    body = TextField(default="")
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+NEW_TABLES = [Subscriber, Announcement, MailDomain, WorkerHeartbeat, SiteSetting, BlockedAddress,
+              Page]
 
 
 def with_default(field, sql_default):

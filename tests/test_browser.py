@@ -104,6 +104,37 @@ def test_signing_without_javascript_posts_the_form_and_lands_on_thanks_page(
         page.context.close()
 
 
+def test_enter_in_a_field_signs_with_javascript_even_after_the_elus_were_refreshed(
+        page, live_server):
+    page.goto(live_server.url + DEMO_CYBERACTION)
+    mark_window(page)
+    fill_signer(page)
+    field(page, "Commune").press("Tab")  # the élus list refreshes: its no-script button comes too
+    page.wait_for_load_state("networkidle")
+    field(page, "Prénom").press("Enter")
+
+    expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
+    assert page.evaluate("window.__marker") == 1
+    assert Signature.select().count() == 1
+
+
+def test_enter_in_a_field_signs_without_javascript_too(browser, live_server):
+    page = new_page(browser, java_script_enabled=False)
+    try:
+        page.goto(live_server.url + DEMO_CYBERACTION)
+        fill_signer(page)
+        field(page, "Courriel").press("Enter")
+
+        expect(page).to_have_url(f"{live_server.url}{DEMO_CYBERACTION}/merci")
+        expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
+        assert Signature.select().count() == 1
+        # The élus button is still there for those without JavaScript.
+        page.goto(live_server.url + DEMO_CYBERACTION)
+        expect(page.get_by_role("button", name="Afficher mes élus")).to_be_visible()
+    finally:
+        page.context.close()
+
+
 def test_invalid_email_and_postal_code_show_french_errors_in_place_and_keep_input(
         page, live_server):
     url = live_server.url + DEMO_CYBERACTION
