@@ -3,8 +3,8 @@ import datetime as dt
 from contextlib import contextmanager
 
 from peewee import (
-    BlobField, BooleanField, CharField, DatabaseProxy, DateTimeField, ForeignKeyField,
-    IntegerField, Model, SqliteDatabase, TextField,
+    SQL, AutoField, BlobField, BooleanField, CharField, DatabaseProxy, DateTimeField, ForeignKeyField,
+    IntegerField, Model, NodeList, SqliteDatabase, TextField,
 )
 from playhouse.db_url import connect
 
@@ -33,6 +33,11 @@ def open_database(url):
 
 def is_sqlite():
     return isinstance(db.obj, SqliteDatabase)
+
+
+def application_tables():
+    """The tables of the bound database, without SQLite's own (sqlite_sequence…)."""
+    return [table for table in db.get_tables() if not table.startswith("sqlite_")]
 
 
 @contextmanager
@@ -110,6 +115,16 @@ def insert_row(model, values, ignore_conflict=False):
     return inserted[0] if inserted else None
 
 
+class NeverReusedIdField(AutoField):
+    """An id that is never given twice, even after its row is deleted: links and tokens
+    that name an id can then never designate another row. PostgreSQL's sequences behave
+    so already; SQLite needs AUTOINCREMENT (otherwise it reuses the highest id freed)."""
+
+    def ddl(self, ctx):
+        nodes = super().ddl(ctx)
+        return NodeList((nodes, SQL("AUTOINCREMENT"))) if is_sqlite() else nodes
+
+
 class User(BaseModel):
     """A member's account. Flask-Login reads the four properties below."""
 
@@ -118,6 +133,7 @@ class User(BaseModel):
     ADMIN = "admin"
     ROLES = (MEMBER, MODERATOR, ADMIN)
 
+    id = NeverReusedIdField()
     email = CharField(max_length=254, unique=True)
     email_key = CharField(max_length=254, unique=True)
     password_hash = CharField(max_length=200)
@@ -348,6 +364,7 @@ class Signature(BaseModel):
     # Release 3: held back by the anti-bot signals: not counted, nothing mailed.
     SUSPECT = "suspect"
 
+    id = NeverReusedIdField()
     campaign = ForeignKeyField(Campaign, backref="signatures", on_delete="CASCADE")
     user = ForeignKeyField(User, null=True, backref="signatures", on_delete="SET NULL")
     status = CharField(max_length=12, default=PENDING)

@@ -7,10 +7,11 @@ release has its tables and no record of steps, and is recognised as such.
 """
 import importlib
 import pkgutil
+from contextlib import contextmanager
 
 from playhouse.migrate import SchemaMigrator
 
-from models import ALL_MODELS, SchemaMigration, db
+from models import ALL_MODELS, SchemaMigration, application_tables, db, is_sqlite
 
 RELEASE_1 = "0001_release_1"
 
@@ -33,7 +34,7 @@ def pending_names():
 
 
 def is_empty():
-    return not db.get_tables()
+    return not application_tables()
 
 
 def create_latest():
@@ -54,11 +55,26 @@ def migrate(through=None):
         if through is not None and name > through:
             break
         step = importlib.import_module(f"{__name__}.{name}")
-        with db.atomic():
-            step.apply(SchemaMigrator.from_database(db.obj), db.obj)
-            _record([name])
+        with _foreign_keys_off(getattr(step, "FOREIGN_KEYS_OFF", False)):
+            with db.atomic():
+                step.apply(SchemaMigrator.from_database(db.obj), db.obj)
+                _record([name])
         applied.append(name)
     return applied
+
+
+@contextmanager
+def _foreign_keys_off(wanted):
+    """A step that rebuilds SQLite tables runs with foreign keys off (a pragma SQLite
+    ignores inside a transaction); the step checks them itself before committing."""
+    if not wanted or not is_sqlite():
+        yield
+        return
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
 
 
 def prepare():

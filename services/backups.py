@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from models import db, run_sql
+from models import application_tables, db, run_sql
 
 PREFIX = "interpelle-"
 SQLITE_SUFFIX = ".sqlite3"
@@ -88,7 +88,7 @@ def restore(database_url, backup_file, force=False):
 def table_rows():
     """{table: whether it holds at least one row} for the bound database."""
     return {table: run_sql(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() is not None
-            for table in db.get_tables()}
+            for table in application_tables()}
 
 
 def sqlite_file(database_url):

@@ -11,7 +11,10 @@ import pytest
 
 import migrations
 from conftest import post_signature
-from models import Announcement, Campaign, OutboxMessage, Subscriber, Target, User, db, utcnow
+from models import (
+    Announcement, Campaign, OutboxMessage, Signature, Subscriber, Target, User,
+    application_tables, db, is_sqlite, utcnow,
+)
 from test_migrations import (
     close_database, drop_every_table, migrated, recorded_steps, release_1_app, run, schema,
 )
@@ -24,7 +27,7 @@ CYBERACTION = "/cyberactions/pour-une-ecole-sans-gafam"
 def every_row():
     """table → its rows as tuples of (column, value), for the tables release 2 has."""
     rows = {}
-    for table in sorted(db.get_tables()):
+    for table in sorted(application_tables()):
         cursor = db.execute_sql(f'SELECT * FROM "{table}" ORDER BY 1')
         names = [column[0] for column in cursor.description]
         rows[table] = [dict(zip(names, values)) for values in cursor.fetchall()]
@@ -154,3 +157,36 @@ def test_second_migrate_does_nothing(release2):
     migrated(release2)
     output = run(release2.app, "migrate")
     assert "Schéma à jour : aucune étape à appliquer." in output
+
+
+def deleted_ids_come_back():
+    """Whether an account or a participation deleted last gives its id to the next one."""
+    def next_after_deleting_the_last(model, **row):
+        last = model.create(**row)
+        model.delete_by_id(last.id)
+        return model.create(**row).id == last.id
+    user = dict(email="passage@example.net", email_key="passage@example.net",
+                password_hash="x", session_token="0" * 32)
+    campaign = Campaign.select().first()
+    signature = dict(campaign=campaign, email="passage@example.net",
+                     email_key="passage@example.net", last_name="Passage", first_name="Léa",
+                     postal_code="35000", city="Rennes", country="FR", confirm_nonce="n" * 32)
+    return [next_after_deleting_the_last(User, **user),
+            next_after_deleting_the_last(Signature, **signature)]
+
+
+def test_ids_are_never_given_twice_after_migrating(release2):
+    migrated(release2)
+    if is_sqlite():
+        for table in ("user", "signature"):
+            (sql,), = db.execute_sql("SELECT sql FROM sqlite_master WHERE name = ?",
+                                     (table,)).fetchall()
+            assert "PRIMARY KEY AUTOINCREMENT" in sql
+    assert deleted_ids_come_back() == [False, False]
+
+
+def test_ids_are_never_given_twice_on_a_new_database(release2):
+    drop_every_table(release2.url)
+    migrations.create_latest()
+    Campaign.create(kind="petitions", slug="essai", title="Essai", proposer="Asso")
+    assert deleted_ids_come_back() == [False, False]

@@ -15,8 +15,8 @@ import pytest
 import migrations
 from conftest import MEMBER_PASSWORD, csrf_token, log_in, make_test_app, post_signature
 from models import (
-    ALL_MODELS, AuditEntry, Campaign, OutboxMessage, SchemaMigration, Signature, User, db,
-    is_sqlite, utcnow,
+    ALL_MODELS, AuditEntry, Campaign, OutboxMessage, SchemaMigration, Signature, User,
+    application_tables, db, is_sqlite, utcnow,
 )
 from services import campaigns, outbox, passwords
 
@@ -312,7 +312,7 @@ def expected_rows(release):
 def schema():
     """Every table's columns (name, type, nullable), foreign keys and indexes."""
     described = {}
-    for table in sorted(db.get_tables()):
+    for table in sorted(application_tables()):
         columns = sorted((c.name, c.data_type.lower(), bool(c.null)) for c in db.get_columns(table))
         keys = sorted((k.column, k.dest_table, k.dest_column) for k in db.get_foreign_keys(table))
         indexes = sorted((tuple(i.columns), bool(i.unique)) for i in db.get_indexes(table))
@@ -324,7 +324,7 @@ def schema():
 def delete_rules():
     """(table, column) → what deleting the row it points to does (CASCADE, SET NULL…)."""
     if is_sqlite():
-        return {(table, row[3]): row[6].upper() for table in db.get_tables()
+        return {(table, row[3]): row[6].upper() for table in application_tables()
                 for row in db.execute_sql(f'PRAGMA foreign_key_list("{table}")').fetchall()}
     rows = db.execute_sql(
         "SELECT usage.table_name, usage.column_name, rules.delete_rule "
@@ -520,7 +520,7 @@ def test_init_db_on_an_empty_database_creates_the_latest_schema(empty_app):
     output = run(empty_app, "init-db")
     assert "Base de données créée." in output and "Base de données prête." in output
     db.connect(reuse_if_open=True)
-    assert set(db.get_tables()) == {model._meta.table_name for model in ALL_MODELS}
+    assert set(application_tables()) == {model._meta.table_name for model in ALL_MODELS}
     assert recorded_steps() == migrations.step_names()
     assert "Schéma à jour : aucune étape à appliquer." in run(empty_app, "migrate")
 
