@@ -181,8 +181,10 @@ def _queue_second_attempt_mail(signature, campaign):
         return  # the address was refused for good: no notice nor reminder goes to it
     if signature.status == Signature.CONFIRMED:
         messages.queue_already_signed_notice(signature, campaign)
-    else:
+    elif signature.status == Signature.PENDING:
         messages.queue_confirmation_request(signature, campaign, reminder=True)
+    # An invalidated participation (the admin's Fraude tools) gets nothing: a link to
+    # confirm it could count nothing.
 
 
 def member_signature(campaign, user):

@@ -169,6 +169,10 @@ def test_an_invalidated_address_cannot_be_counted_again(app, admin, htmx, databa
     assert post_signature(htmx, email="ferme@bots.example").status_code == 200
     row = Signature.get(Signature.email == "ferme@bots.example")
     assert row.status == fraud.INVALID and Signature.select().count() == 1
+    # Nor is it sent a reminder: its link could count nothing.
+    assert not OutboxMessage.select().where(
+        OutboxMessage.signature == row.id, OutboxMessage.category == "confirmation",
+        OutboxMessage.created_at > row.confirmed_at).exists()
     # Whatever link the address holds, confirming it again counts nothing.
     with app.app_context():
         link = messages.confirmation_url(row)
@@ -238,7 +242,7 @@ def test_members_and_moderators_get_a_403(app, database):
 
 @pytest.mark.browser
 def test_an_admin_releases_a_group_in_chromium(browser, live_server):
-    from browser_support import expect, new_page
+    from browser_support import expect, menu_entry, new_page
     from conftest import MEMBER_PASSWORD
     make_member(live_server.app, ADMIN, role="admin")
     with live_server.app.app_context():
@@ -250,7 +254,7 @@ def test_an_admin_releases_a_group_in_chromium(browser, live_server):
     page.get_by_label(re.compile(r"^Adresse électronique")).fill(ADMIN)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    page.get_by_role("link", name="Administration").click()
+    menu_entry(page, "Administration").click()
     page.get_by_role("link", name="Fraude").click()
     expect(page.get_by_text("participation(s) suspecte(s)")).to_contain_text("3")
     page.get_by_role("button", name=re.compile(r"^Libérer les 3 du groupe 203\.0\.113")).click()
