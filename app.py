@@ -10,7 +10,7 @@ import commands
 import config as settings
 from blueprints import (
     accounts, admin, api, campaigns, comments, devmail, elus, errors, feeds, filters, moderation,
-    newsletter, proposals, reach, request_log, switches, system,
+    newsletter, proposals, reach, request_log, site_pages, switches, system,
 )
 from extensions import csrf, limiter, login_manager, mail
 from models import db, is_sqlite, open_database
@@ -58,6 +58,7 @@ def create_app(config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(newsletter.bp)
     app.register_blueprint(reach.bp)
+    app.register_blueprint(site_pages.bp)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(devmail.bp)
     if app.config.get("BENCH_FLOOR", settings.env_bool("BENCH_FLOOR")):

@@ -56,6 +56,7 @@ def seed_demo():
     migrations.prepare()
     created = demo.load_demo_campaigns()
     click.echo(f"Données de démonstration : {created} campagne(s) ajoutée(s).")
+    click.echo(f"Pages du site : {demo.load_demo_pages()} page(s) ajoutée(s).")
     for report in demo.load_demo_places():
         click.echo(report.summary())
 

@@ -113,6 +113,10 @@ def from_environment(instance_path):
         "RECOMMEND_RECIPIENT_LIMIT": os.environ.get("RECOMMEND_RECIPIENT_LIMIT", "3 per day"),
         # Where a recipient reports an abusive recommendation (default: MAIL_DEFAULT_SENDER).
         "ABUSE_CONTACT": os.environ.get("ABUSE_CONTACT", ""),
+        # Who runs the site, for the Mentions légales (/pages/mentions-legales).
+        "OPERATOR_NAME": os.environ.get("OPERATOR_NAME", ""),
+        "OPERATOR_ADDRESS": os.environ.get("OPERATOR_ADDRESS", ""),
+        "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SITE_URL", "").startswith("https://"),

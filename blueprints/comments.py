@@ -116,6 +116,8 @@ def action_failed(comment, action, form):
 def done(comment, message, anchor=True, **extra):
     """After an action: the comment in place for htmx, else back where it was shown."""
     if wants_fragment():
+        # The redrawn comment says what was done, as the flash does after a redirect.
+        extra.setdefault("notice", message)
         return comment_swap(comment.id, **extra)
     flash(message, "success")
     return redirect(back_url(comment, anchor), code=303)

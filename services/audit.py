@@ -40,6 +40,7 @@ LABELS = {
     "site.read_only_off": "Fin de la lecture seule",
     "counter.hide": "Compteur masqué",
     "counter.show": "Compteur affiché",
+    "page.update": "Page du site modifiée",
 }
 
 

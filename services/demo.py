@@ -3,7 +3,7 @@ import datetime as dt
 import os
 
 from models import Campaign, Target, db, utcnow
-from services import importers
+from services import importers, site_pages
 from services.search import folded
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
@@ -118,3 +118,38 @@ def load_demo_places(communes_path=None):
     reports = [importers.import_communes(communes_path or os.path.join(DATA_DIR, "communes.csv"))]
     reports += [importers.import_elus_file(path) for path in DEMO_PLACE_FILES]
     return reports
+
+
+DEMO_PAGES = {
+    "association": (
+        "Interpelle est l'outil de cyberactions et de pétitions d'une association (démo) qui "
+        "défend les libertés numériques et l'écologie au quotidien.\n\n"
+        "## Ce que nous faisons\n\n"
+        "- Nous proposons des **cyberactions** : un courriel écrit avec vous, envoyé aux élus "
+        "ou aux ministres concernés.\n"
+        "- Nous portons des **pétitions**, remises avec le bilan des signatures.\n"
+        "- Nous publions un bilan à la fin de chaque campagne.\n\n"
+        "## Nous rejoindre\n\n"
+        "Créez un compte pour signer en un clic, proposer une campagne ou commenter."),
+    "faq": (
+        "## Mon adresse électronique est-elle publiée ?\n\n"
+        "Non, jamais. Elle sert à confirmer votre participation.\n\n"
+        "## Pourquoi dois-je confirmer ma participation ?\n\n"
+        "Pour que chaque participation corresponde à une vraie personne : un courriel vous "
+        "est envoyé, il suffit de suivre son lien.\n\n"
+        "## Puis-je modifier la lettre envoyée ?\n\n"
+        "Oui, quand la campagne le permet : le texte s'ouvre dans le formulaire avant de signer.\n\n"
+        "## Comment supprimer mes données ?\n\n"
+        "Dans Mon profil, « Supprimer mon compte ». Voir aussi les mentions légales."),
+    "contact": (
+        "Une question, une idée de campagne, un problème sur le site ?\n\n"
+        "Écrivez-nous à contact@example.org (adresse de démonstration). Nous répondons "
+        "en général sous une semaine.\n\n"
+        "Pour proposer une campagne, le plus simple est d'utiliser « Proposer » dans le menu "
+        "*Agir*, une fois connecté."),
+}
+
+
+def load_demo_pages():
+    """L'association, FAQ and Contact, first versions (idempotent)."""
+    return site_pages.seed(DEMO_PAGES)

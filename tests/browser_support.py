@@ -120,3 +120,27 @@ def fill_signing_form(page, email="helene.durand@example.net", last_name="Durand
                          ("Code postal", postal_code), ("Commune", city)]:
         form.get_by_label(re.compile(rf"^{label}\b")).fill(value)
     return form
+
+
+def nav_item(page, name, role="link"):
+    """An entry of the site's menus (templates/_partials/_nav.html), shown or folded away
+    in its closed menu: `to_be_attached()` on it says who is logged in without opening it."""
+    return page.locator("#site-nav").get_by_role(role, name=name, exact=True,
+                                                 include_hidden=True)
+
+
+def menu_entry(page, name, role="link"):
+    """The entry, its menu opened first as a person would (the phone's Menu panel, or the
+    dropdown on a wide screen); without JavaScript every entry is already shown."""
+    entry = nav_item(page, name, role)
+    entry.wait_for(state="attached")
+    page.wait_for_load_state("domcontentloaded")  # menu.js has run (deferred)
+    if entry.is_visible():
+        return entry
+    toggle = page.locator("#site-nav .menu-toggle")
+    if toggle.is_visible():
+        toggle.click()
+    if not entry.is_visible():
+        menu = entry.evaluate("element => element.closest('.menu-list').id")
+        page.locator(f'#site-nav .menu-button[aria-controls="{menu}"]').click()
+    return entry

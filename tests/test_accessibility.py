@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import expect, fill_signing_form, new_page, skip_or_fail
+from browser_support import expect, fill_signing_form, nav_item, new_page, skip_or_fail
 from conftest import DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, make_member
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,8 @@ AXE_RULE_SETS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 VISITOR_PAGES = ["/", DEMO_CYBERACTION, DEMO_PETITION, "/elus", "/elus/75", "/connexion",
                  "/inscription", "/mot-de-passe-oublie", "/lettre-d-infos",
                  DEMO_CYBERACTION + "/widget", DEMO_CYBERACTION + "/recommander",
-                 DEMO_CYBERACTION + "/partager/mastodon?instance=mastodon.social"]
+                 DEMO_CYBERACTION + "/partager/mastodon?instance=mastodon.social",
+                 "/pages/association", "/pages/faq", "/pages/mentions-legales"]
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def log_in(page, base_url, email):
     page.get_by_label(re.compile(r"^Adresse électronique")).fill(email)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    expect(page.get_by_role("link", name="Mon profil")).to_be_visible()
+    expect(nav_item(page, "Mon profil")).to_be_attached()
 
 
 def test_visitor_pages_break_no_accessibility_rule(page, live_server):
@@ -166,3 +167,22 @@ def test_operations_page_and_a_paused_read_only_site_break_no_accessibility_rule
         page.goto(live_server.url + path)
         expect(page.get_by_text("Site en maintenance")).to_be_visible()
         assert violations(page) == [], path
+
+
+def test_open_menus_and_the_site_pages_admin_break_no_accessibility_rule(page, live_server):
+    """The header's menus opened (a dropdown at 1280 px, the panel at 375 px), then
+    Administration → Pages: the list, the form and its Aperçu."""
+    make_member(live_server.app, email="admin@example.net", role="admin")
+    log_in(page, live_server.url, "admin@example.net")
+    page.get_by_role("button", name="Mon compte").click()
+    assert violations(page) == [], "Mon compte opened"
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.get_by_role("button", name="Menu").click()
+    assert violations(page) == [], "phone menu opened"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for path in ["/admin/pages", "/admin/pages/mentions-legales"]:
+        page.goto(live_server.url + path)
+        assert violations(page) == [], path
+    page.get_by_role("button", name="Aperçu").click()
+    expect(page.get_by_role("heading", name="Aperçu (non enregistré)")).to_be_visible()
+    assert violations(page) == [], "aperçu"

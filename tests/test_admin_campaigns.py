@@ -570,7 +570,7 @@ def test_members_are_refused_and_visitors_sent_to_log_in_on_every_route(app, adm
 
 @pytest.mark.browser
 def test_admin_writes_previews_and_publishes_a_campaign_in_the_browser(browser, live_server):
-    from browser_support import expect, new_page
+    from browser_support import expect, menu_entry, new_page
     make_member(live_server.app, ADMIN, role="admin")
     page = new_page(browser)
     try:
@@ -578,7 +578,7 @@ def test_admin_writes_previews_and_publishes_a_campaign_in_the_browser(browser, 
         page.get_by_label(re.compile(r"^Adresse électronique")).fill(ADMIN)
         page.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
         page.get_by_role("button", name="Connexion").click()
-        page.get_by_role("link", name="Administration").click()
+        menu_entry(page, "Administration").click()
         page.get_by_role("link", name="Nouvelle campagne").click()
 
         page.get_by_label(re.compile(r"^Titre")).press_sequentially("Sauvons l'École")
@@ -613,7 +613,7 @@ def test_admin_campaign_pages_break_no_accessibility_rule(browser, live_server):
     """axe-core's WCAG 2.1 A/AA rules, as tests/test_accessibility.py runs them."""
     from pathlib import Path
 
-    from browser_support import expect, new_page, skip_or_fail
+    from browser_support import expect, nav_item, new_page, skip_or_fail
     axe = Path(__file__).resolve().parent.parent / ".build" / "axe-core" / "axe.min.js"
     if not axe.exists():
         skip_or_fail("axe-core is missing: `make test` fetches it with npm")
@@ -632,7 +632,7 @@ def test_admin_campaign_pages_break_no_accessibility_rule(browser, live_server):
         page.get_by_label(re.compile(r"^Adresse électronique")).fill(ADMIN)
         page.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
         page.get_by_role("button", name="Connexion").click()
-        expect(page.get_by_role("link", name="Administration")).to_be_visible()
+        expect(nav_item(page, "Administration")).to_be_attached()
         for path in ["/admin/", NEW, "/admin/campagnes/1", "/admin/campagnes/1/apercu"]:
             page.goto(live_server.url + path)
             assert violations() == [], path

@@ -393,7 +393,7 @@ def test_unknown_campaign_is_a_404(app, admin, database):
 # In a real browser ---------------------------------------------------------------------------
 
 def test_in_chromium_retry_all_redraws_the_outbox_in_place(browser, live_server):
-    from browser_support import expect, new_page
+    from browser_support import expect, nav_item, new_page
     from conftest import MEMBER_PASSWORD
     app = live_server.app
     make_member(app, ADMIN, role="admin")
@@ -407,7 +407,7 @@ def test_in_chromium_retry_all_redraws_the_outbox_in_place(browser, live_server)
     page.get_by_label(re.compile(r"^Adresse électronique")).fill(ADMIN)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    expect(page.get_by_role("link", name="Mon profil")).to_be_visible()
+    expect(nav_item(page, "Mon profil")).to_be_attached()
     url = live_server.url + dashboard_url(campaign)
     page.goto(url)
     page.evaluate("window.__marker = 1")
@@ -424,7 +424,7 @@ def test_in_chromium_retry_all_redraws_the_outbox_in_place(browser, live_server)
 
 
 def test_in_chromium_admin_pages_break_no_accessibility_rule(browser, live_server):
-    from browser_support import expect, new_page, skip_or_fail
+    from browser_support import expect, nav_item, new_page, skip_or_fail
     from conftest import MEMBER_PASSWORD
     from test_accessibility import AXE_JS, violations
     if not AXE_JS.exists():
@@ -442,7 +442,7 @@ def test_in_chromium_admin_pages_break_no_accessibility_rule(browser, live_serve
     page.get_by_label(re.compile(r"^Adresse électronique")).fill(ADMIN)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    expect(page.get_by_role("link", name="Mon profil")).to_be_visible()
+    expect(nav_item(page, "Mon profil")).to_be_attached()
     for path in (dashboard_url(campaign), "/admin/membres?courriel=bruno@example.net",
                  "/admin/journal"):
         for width in (1280, 375):

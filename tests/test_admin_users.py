@@ -215,7 +215,7 @@ def test_a_post_without_its_token_changes_nothing(app, admin, database):
 
 
 def test_in_chromium_a_role_changes_in_place_and_the_last_admin_is_kept(browser, live_server):
-    from browser_support import expect, new_page
+    from browser_support import expect, nav_item, new_page
     from conftest import MEMBER_PASSWORD
     app = live_server.app
     admin = make_member(app, ADMIN, role="admin", first_name="Alice", last_name="Admin")
@@ -225,7 +225,7 @@ def test_in_chromium_a_role_changes_in_place_and_the_last_admin_is_kept(browser,
     page.get_by_label(re.compile(r"^Adresse électronique")).fill(ADMIN)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    expect(page.get_by_role("link", name="Mon profil")).to_be_visible()
+    expect(nav_item(page, "Mon profil")).to_be_attached()
     page.goto(live_server.url + "/admin/membres")
     page.get_by_label("Adresse électronique du compte").fill("Bruno@example.net")
     page.get_by_role("button", name="Chercher").click()

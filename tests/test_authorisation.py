@@ -73,6 +73,9 @@ EXPECTED = {
     ("/admin/membres/<int:user_id>/bloquer", "POST"): ADMINS,
     ("/admin/membres/<int:user_id>/debloquer", "POST"): ADMINS,
     ("/admin/membres/<int:user_id>/role", "POST"): ADMINS,
+    ("/admin/pages", "GET"): ADMINS,
+    ("/admin/pages/<slug>", "GET"): ADMINS,
+    ("/admin/pages/<slug>", "POST"): ADMINS,
     ("/moderation", "GET"): MODERATORS,
     ("/moderation/commentaires/<int:comment_id>/classer", "POST"): MODERATORS,
     ("/moderation/commentaires/<int:comment_id>/masquer", "POST"): MODERATORS,
@@ -108,6 +111,7 @@ ARGUMENTS = {
     "message_id": lambda rows, endpoint: [rows.failed_letter.id],
     "comment_id": lambda rows, endpoint: [rows.comment.id],
     "announcement_id": lambda rows, endpoint: [rows.announcement.id],
+    "slug": lambda rows, endpoint: ["faq"],  # the site's own pages (admin.edit_page)
 }
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from browser_support import expect, new_page, screenshot
+from browser_support import expect, menu_entry, nav_item, new_page, screenshot
 from conftest import DEMO_CYBERACTION, MEMBER_PASSWORD, make_member
 from models import OutboxMessage, Signature
 
@@ -317,7 +317,7 @@ def test_member_logs_in_inline_signs_in_one_click_then_logs_out(page, live_serve
 
     one_click = page.get_by_role("button", name="Je signe en un clic")
     expect(one_click).to_be_visible()
-    expect(page.get_by_role("link", name="Mon profil")).to_be_visible()
+    expect(nav_item(page, "Mon profil")).to_be_attached()
     expect(page.locator("#signer")).to_contain_text("Camille Martin")
     screenshot(page, "7-member")
     one_click.click()
@@ -326,8 +326,8 @@ def test_member_logs_in_inline_signs_in_one_click_then_logs_out(page, live_serve
     expect(page.locator(".counter").first).to_have_text(ONE_PARTICIPATION)
     assert_not_reloaded(page, url)
 
-    page.get_by_role("button", name="Déconnexion").click()
-    expect(page.get_by_role("link", name="Connexion")).to_be_visible()
+    menu_entry(page, "Déconnexion", role="button").click()
+    expect(nav_item(page, "Connexion")).to_be_attached()
     page.goto(live_server.url + "/compte")
     expect(page).to_have_url(re.compile(r"/connexion"))
 
@@ -345,7 +345,7 @@ def test_member_comments_moderator_hides_in_place_then_restores(browser, page, l
         tab.get_by_label(re.compile(r"^Adresse électronique")).fill(email)
         tab.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
         tab.get_by_role("button", name="Connexion").click()
-        expect(tab.get_by_role("link", name="Mon profil")).to_be_visible()
+        expect(nav_item(tab, "Mon profil")).to_be_attached()
         tab.goto(url)
 
     log_in_as(page, "membre@example.net")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from browser_support import expect, live_demo_server, new_page, screenshot
+from browser_support import expect, live_demo_server, menu_entry, new_page, screenshot
 from conftest import MEMBER_PASSWORD, make_member
 from services import outbox
 
@@ -57,7 +57,7 @@ def log_in_as_admin(page, server):
     labelled(page, "Adresse électronique").fill(ADMIN)
     labelled(page, "Mot de passe").fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    page.get_by_role("link", name="Administration").click()
+    menu_entry(page, "Administration").click()
     expect(page.get_by_role("heading", name="Campagnes", exact=True)).to_be_visible()
 
 

@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from browser_support import expect, new_page, screenshot
+from browser_support import expect, menu_entry, new_page, screenshot
 from conftest import (
     DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, campaign_at, csrf_token, log_in, make_member,
 )
@@ -480,7 +480,7 @@ def test_member_signs_from_the_quick_list_in_one_click_in_chromium(browser, live
     page.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     expect(page).to_have_url(re.compile(r"/compte$"))  # logged in: the profile opens
-    page.get_by_role("link", name="Liste rapide").click()
+    menu_entry(page, "Liste rapide").click()
     page.evaluate("window.__marker = 1")
     screenshot(page, "lists-quick")
 

@@ -19,7 +19,6 @@ with short lines and decode back to the text that was written.
 """
 import base64
 import email
-import logging
 import re
 from collections import Counter
 from email import policy
@@ -84,17 +83,6 @@ def app_config(smtp_server):
     # No pacing per domain: the corpus sends a few dozen messages to example.net at once.
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port,
             "MAIL_RATE_PER_DOMAIN": "0", "PAGE_CACHE_SECONDS": 0}
-
-
-@pytest.fixture(autouse=True)
-def quiet_test_smtp_server():
-    """aiosmtpd logs every envelope at INFO: the test's own server, not the application,
-    whose logs the suite checks for addresses."""
-    server_log = logging.getLogger("mail.log")
-    level = server_log.level
-    server_log.setLevel(logging.WARNING)
-    yield
-    server_log.setLevel(level)
 
 
 def deliver(app):

@@ -5,7 +5,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from browser_support import expect, new_page
+from browser_support import expect, menu_entry, nav_item, new_page
 from conftest import MEMBER_PASSWORD, csrf_token, delete_own_account, log_in, make_member
 from models import AuditEntry, Campaign, OutboxMessage
 from services import outbox, proposals
@@ -428,7 +428,7 @@ def browser_log_in(tab, base, email):
     tab.get_by_label(re.compile(r"^Adresse électronique")).fill(email)
     tab.get_by_label(re.compile(r"^Mot de passe")).fill(MEMBER_PASSWORD)
     tab.get_by_role("button", name="Connexion").click()
-    expect(tab.get_by_role("link", name="Mon profil")).to_be_visible()
+    expect(nav_item(tab, "Mon profil")).to_be_attached()
 
 
 def fill_proposal(tab, title):
@@ -448,7 +448,7 @@ def test_in_chromium_a_member_proposes_in_place_and_a_moderator_refuses_in_place
     make_member(live_server.app, MODERATOR, role="moderator")
     member = new_page(browser)
     browser_log_in(member, base, MEMBER)
-    member.get_by_role("link", name="Proposer").click()
+    menu_entry(member, "Proposer").click()
     expect(member.get_by_label(re.compile(r"^Proposée par"))).to_have_value("Camille Martin")
     member.evaluate("window.__marker = 1")
 

@@ -45,6 +45,7 @@ BENCH_ONLY = "bench-only"
 
 ROUTES = {
     ("/", "GET"): PUBLIC,
+    ("/pages/<slug>", "GET"): PUBLIC,
     ("/<any(cyberactions, petitions):kind>", "GET"): PUBLIC,
     ("/<any(cyberactions, petitions):kind>/<slug>", "GET"): PUBLIC,
     ("/<any(cyberactions, petitions):kind>/<slug>/apercu", "POST"): PUBLIC,
@@ -137,6 +138,8 @@ MEANT_STATUSES = {
     "system.healthz": {503: "no worker beats in a test: the check says so"},
     "api.not_found": {404: "an address the API does not have, answered in JSON"},
     "reach.share_on_mastodon": {400: "no Mastodon server named: the page asks for one"},
+    # The rows fill <slug> with a campaign's: no page of the site has it (its own tests).
+    "site_pages.page": {404: "a campaign's slug is not a page of the site"},
 }
 # Members' routes that also ask who owns the row: a 403 there is about the row, not the role.
 OWNER_ONLY = {"comments.delete": "only its author deletes a comment",

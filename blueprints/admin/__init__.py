@@ -15,5 +15,5 @@ bp.after_request(never_cached)
 
 # The modules register their routes on `bp`.
 from blueprints.admin import (  # noqa: E402,F401
-    campaigns, dashboard, fraud, journal, newsletter, operations, users,
+    campaigns, dashboard, fraud, journal, newsletter, operations, pages, users,
 )
