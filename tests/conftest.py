@@ -230,6 +230,17 @@ def make_member(app, email="membre@example.net", role="member", **profile):
         return User.get_by_id(user.id)
 
 
+ADMIN_EMAIL = "admin@example.net"
+
+
+@pytest.fixture
+def admin(app, client):
+    """The test client, logged in as an admin named Alice Admin."""
+    make_member(app, ADMIN_EMAIL, role="admin", first_name="Alice", last_name="Admin")
+    log_in(client, ADMIN_EMAIL)
+    return client
+
+
 def log_in(client, email="membre@example.net", password=MEMBER_PASSWORD, remember=False):
     token = csrf_token(client, "/connexion")
     data = {"csrf_token": token, "email": email, "password": password}

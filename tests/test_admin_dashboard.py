@@ -22,13 +22,6 @@ def app_config(smtp_server):
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port, "MAIL_SUPPRESS_SEND": False}
 
 
-@pytest.fixture
-def admin(app, client):
-    make_member(app, ADMIN, role="admin", first_name="Alice", last_name="Admin")
-    log_in(client, ADMIN)
-    return client
-
-
 def token(client):
     return csrf_token(client, "/compte")
 

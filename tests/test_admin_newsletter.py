@@ -19,13 +19,6 @@ def app_config(smtp_server):
             "MAIL_RATE_PER_DOMAIN": "0"}
 
 
-@pytest.fixture
-def admin(app, client):
-    make_member(app, ADMIN, role="admin", first_name="Alice", last_name="Admin")
-    log_in(client, ADMIN)
-    return client
-
-
 def text(response):
     return html.unescape(response.get_data(as_text=True))
 

@@ -12,13 +12,6 @@ ADMIN = "admin@example.net"
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def admin(app, client):
-    make_member(app, ADMIN, role="admin", first_name="Alice", last_name="Admin")
-    log_in(client, ADMIN)
-    return client
-
-
 def token(client):
     return csrf_token(client, "/compte")
 
