@@ -7,6 +7,7 @@ burst of participations in one campaign from one client network or one email dom
 counted in a moving window on the rate limiter's storage (Redis when several workers
 share the load), one storage round trip per signal.
 """
+import functools
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -90,12 +91,18 @@ def _burst(setting, kind, campaign_id, value):
     rate = current_app.config[setting]
     if not rate or rate.strip() == "0":
         return False
-    item = parse(rate)
+    item = _parsed(rate)
     try:
         return not _window().hit(item, "suspect", kind, str(campaign_id), value)
     except Exception as error:  # noqa: BLE001 (storage down: sign as if there were no signal)
         log.warning("abuse signals: the counter storage failed (%s)", type(error).__name__)
         return False
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(rate):
+    """The rate's `limits` item, parsed once per setting rather than at every signing."""
+    return parse(rate)
 
 
 def _window():

@@ -59,7 +59,9 @@ def _render(name, context):
     return current_app.jinja_env.get_template(name).render(context)
 
 
-def _build(category, template, to, subject, signature=None, **fields):
+def build(category, template, to, subject, signature=None, **fields):
+    """An email's outbox fields, its bodies rendered from templates/email/<template>.txt|.html
+    (the newsletter and recommendations build theirs here too)."""
     context = {"site_name": current_app.config["SITE_NAME"], "signature": signature, **fields}
     return {
         "category": category,
@@ -71,7 +73,7 @@ def _build(category, template, to, subject, signature=None, **fields):
 
 
 def _queue(category, template, to, subject, signature=None, user=None, **fields):
-    message = _build(category, template, to, subject, signature=signature, user=user, **fields)
+    message = build(category, template, to, subject, signature=signature, user=user, **fields)
     return save(message, signature.id if signature is not None else None,
                 user.id if user is not None else None)
 
@@ -82,7 +84,7 @@ def queue_confirmation_request(signature, campaign, reminder=False):
 
 def confirmation_request(signature, campaign, reminder=False):
     """Ask the signer to confirm: double opt-in (again, on a second attempt)."""
-    return _build(
+    return build(
         "confirmation", "confirm_signature", [signature.email],
         f"Confirmez votre participation : {campaign.title}",
         signature=signature, campaign=campaign,
@@ -122,7 +124,7 @@ def letter(signature, campaign):
 
 def queue_bilan(campaign, attachment, count):
     """The PDF of signatories, to every target of the campaign."""
-    message = _build("bilan", "bilan", [target.email for target in campaign.target_list],
+    message = build("bilan", "bilan", [target.email for target in campaign.target_list],
                      f"{'Pétition' if not campaign.is_cyberaction else 'Cyberaction'} : "
                      f"{campaign.title} — liste des signataires",
                      campaign=campaign, count=count, campaign_url=campaign_url(campaign))

@@ -136,7 +136,7 @@ def confirmation_url(subscriber):
 
 
 def _confirmation_request(subscriber, email):
-    fields = messages._build(
+    fields = messages.build(
         CONFIRMATION, "newsletter_confirm", [email], "Confirmez votre abonnement à la lettre "
         f"d'infos {current_app.config['SITE_NAME']}", confirm_url=confirmation_url(subscriber),
         max_age_days=current_app.config["CONFIRMATION_MAX_AGE"] // 86400)
@@ -282,7 +282,7 @@ def announcement_message(announcement, to, language, unsubscribe_link, items=Non
     """The fields of one outbox message carrying the announcement to one address."""
     if items is None:
         items = _campaign_items(presented_campaigns(announcement))
-    return messages._build(NEWSLETTER, "newsletter", [to], announcement.subject,
+    return messages.build(NEWSLETTER, "newsletter", [to], announcement.subject,
                            announcement=announcement, campaigns=items,
                            language="en" if language == "en" else "fr",
                            unsubscribe_url=unsubscribe_link)

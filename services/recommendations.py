@@ -59,7 +59,7 @@ def recommendation_message(campaign, recommendation, address):
     address is not kept."""
     config = current_app.config
     name = recommendation.sender_name
-    message = messages._build(
+    message = messages.build(
         CATEGORY, "recommendation", [address],
         f"{name} vous recommande : {campaign.title}"[:SUBJECT_LENGTH],
         campaign=campaign, campaign_url=messages.campaign_url(campaign), sender=name,
