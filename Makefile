@@ -8,7 +8,8 @@ PORT ?= 5000
 AXE := axe-core@4.10.2
 AXE_JS := .build/axe-core/axe.min.js
 
-.PHONY: run test install dev-install db bench bench-exports clean communes audit
+.PHONY: run test install dev-install db bench bench-exports clean communes audit \
+	catalogue-extract catalogue-update catalogue-compile
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,20 @@ BANDIT_PATHS := app.py models.py commands.py config.py extensions.py blueprints 
 audit: dev-install
 	$(BIN)/python scripts/pip_audit.py requirements.txt
 	$(BIN)/bandit -q -r $(BANDIT_PATHS) --severity-level high --confidence-level medium
+
+## French is the language the code is written in; translations/<lang>/ holds the others
+## (English), and French's own plural forms. Extract the strings, update the catalogues,
+## translate what is new in translations/en/LC_MESSAGES/messages.po, then compile.
+POT := translations/messages.pot
+catalogue-extract: install
+	$(BIN)/pybabel --quiet extract -F babel.cfg --ignore-dirs ".* __pycache__" -k _l -k lazy_gettext --sort-by-file \
+	  --project Interpelle --copyright-holder "Interpelle" -o $(POT) .
+
+catalogue-update: catalogue-extract
+	$(BIN)/pybabel --quiet update -i $(POT) -d translations --no-fuzzy-matching --ignore-obsolete
+
+catalogue-compile: install
+	$(BIN)/pybabel --quiet compile -d translations --statistics
 
 ## axe-core, the accessibility rules the browser tests check pages against (npm, pinned).
 $(AXE_JS):

@@ -9,10 +9,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import commands
 import config as settings
 from blueprints import (
-    accounts, admin, api, campaigns, comments, devmail, elus, errors, feeds, filters, moderation,
-    newsletter, proposals, reach, request_log, site_pages, switches, system,
+    accounts, admin, api, campaigns, comments, devmail, elus, errors, feeds, filters, languages,
+    moderation, newsletter, proposals, reach, request_log, site_pages, switches, system,
 )
-from extensions import csrf, limiter, login_manager, mail
+from extensions import babel, csrf, limiter, login_manager, mail
 from models import db, is_sqlite, open_database
 from services.accounts import user_for_session
 from services.logs import configure_logging
@@ -39,6 +39,8 @@ def create_app(config=None):
     _configure_defaults(app)
 
     _init_database(app)
+    babel.init_app(app, default_locale=languages.DEFAULT_LANGUAGE, default_timezone="Europe/Paris",
+                   locale_selector=languages.select_locale)
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
@@ -59,6 +61,7 @@ def create_app(config=None):
     app.register_blueprint(newsletter.bp)
     app.register_blueprint(reach.bp)
     app.register_blueprint(site_pages.bp)
+    languages.register(app)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(devmail.bp)
     if app.config.get("BENCH_FLOOR", settings.env_bool("BENCH_FLOOR")):

@@ -1,9 +1,12 @@
-"""Template filters: French dates and numbers, paragraphs, Markdown and safe links."""
+"""Template filters: dates and numbers in the page's language, paragraphs, Markdown and safe links."""
 import functools
 import re
 from zoneinfo import ZoneInfo
 
 import nh3
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from flask_babel import get_locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
@@ -11,34 +14,50 @@ from services import elus
 
 PARIS = ZoneInfo("Europe/Paris")
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre"]
-
-
 def to_local(value):
     return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS)
 
 
+def _locale():
+    return get_locale() or Locale("fr")
+
+
 def local_date(value):
-    """28 novembre 2026, in Paris time."""
+    """28 novembre 2026 / November 28, 2026, in Paris time."""
     if value is None:
         return ""
-    local = to_local(value)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    return format_date(to_local(value), format="long", locale=_locale())
 
 
 def local_datetime(value):
-    """19/04/2025 - 15:54:30, in Paris time."""
-    return to_local(value).strftime("%d/%m/%Y - %H:%M:%S") if value else ""
+    """19/04/2025 - 15:54:30 in French, Apr 19, 2025, 3:54:30 PM in English; Paris time."""
+    if not value:
+        return ""
+    locale = _locale()
+    if locale.language == "fr":
+        return to_local(value).strftime("%d/%m/%Y - %H:%M:%S")
+    return format_datetime(to_local(value), format="medium", locale=locale)
+
+
+@functools.lru_cache(maxsize=8)
+def _group_separator(locale):
+    # French groups thousands with a narrow no-break space, English with a comma.
+    return locale.number_symbols["latn"]["group"]
 
 
 def thousands(number):
-    """1 718, with a narrow no-break space as French typography wants."""
-    return f"{number:,}".replace(",", "\u202f")
+    """1 718 in French, 1,718 in English (cheaper than Babel's formatter on long lists)."""
+    return f"{number:,}".replace(",", _group_separator(_locale()))
+
+
+ENGLISH_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}
 
 
 def ordinal(number):
-    """1re, 2e, 3e… as French writes them."""
+    """1re, 2e, 3e… in French; 1st, 2nd, 3rd, 11th… in English."""
+    if _locale().language == "en":
+        suffix = "th" if 10 <= number % 100 <= 20 else ENGLISH_SUFFIXES.get(number % 10, "th")
+        return f"{number}{suffix}"
     return f"{number}re" if number == 1 else f"{number}e"
 
 

@@ -8,6 +8,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from blueprints.languages import current_language
 from services.countries import COUNTRIES, COUNTRY_NAMES
 from services import abuse
 from services.signing import SignerDetails, email_key
@@ -220,7 +221,7 @@ class SignatureForm(IdentityForm, LetterFields, ParticipationChoices, Honeypot):
 
     def signer_details(self):
         return SignerDetails(email=self.email.data or "", newsletter=self.newsletter.data,
-                             hide_identity=self.hide_identity.data,
+                             hide_identity=self.hide_identity.data, language=current_language(),
                              **self.identity(), **self.letter())
 
 

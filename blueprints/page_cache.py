@@ -12,6 +12,7 @@ import threading
 import time
 
 from flask import current_app, make_response, request, session
+from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from services import switches
@@ -62,8 +63,8 @@ def cached_page(key, render, live_parts=()):
     if not max_age or not is_anonymous_visit():
         return _private(make_response(render()))
     # A page rendered before an operator's switch turned (signing paused, read-only)
-    # is never served after it.
-    key = (key, switches.current().version)
+    # is never served after it; French and English readers each get their own copy.
+    key = (key, switches.current().version, str(get_locale()))
     fills = {PLACEHOLDER: generate_csrf()}
     fills.update((f"__LIVE_PART_{number}__", part()) for number, part in enumerate(live_parts))
     pages = _pages()

@@ -6,6 +6,7 @@ Unlike the pages of blueprints/page_cache.py they carry no CSRF token and depend
 no session, so a member gets the same copy as a visitor.
 """
 from flask import current_app, make_response, request
+from flask_babel import get_locale
 
 from blueprints.page_cache import PageCache
 
@@ -20,6 +21,7 @@ def public_document(key, render, mimetype, max_age, server_seconds=None):
     seconds = current_app.config["PAGE_CACHE_SECONDS"] if server_seconds is None \
         else server_seconds
     documents = _documents()
+    key = (key, str(get_locale()))
     cached = documents.get(key, seconds) if seconds else None
     if cached is None:
         cached = documents.put(key, render())

@@ -49,7 +49,7 @@ def new_session_token():
 
 # Registration and verification ------------------------------------------------
 
-def register(email, password, profile):
+def register(email, password, profile, language="fr"):
     """Create an unverified account and mail its verification link.
 
     An address that already has an account gets an email saying so instead,
@@ -69,7 +69,8 @@ def register(email, password, profile):
             with db.atomic():  # a savepoint: the transaction survives a refused insert
                 user = User.create(email=email, email_key=email_key(email),
                                    password_hash=password_hash,
-                                   session_token=new_session_token(), **vars(profile))
+                                   session_token=new_session_token(), language=language,
+                                   **vars(profile))
         except IntegrityError:
             return  # the same address registered at the same instant: the first one won
         messages.queue_account_verification(user, _verify_url(user))
@@ -218,6 +219,12 @@ def update_profile(user, profile):
     User.update(**vars(profile)).where(User.id == user.id).execute()
     for name, value in vars(profile).items():
         setattr(user, name, value)
+
+
+def set_language(user, language):
+    """The language the member's pages and emails are written in."""
+    User.update(language=language).where(User.id == user.id).execute()
+    user.language = language
 
 
 def request_email_change(user, new_email, password):

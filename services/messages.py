@@ -1,7 +1,9 @@
 """Every email the site sends is built here and written to the outbox."""
 import re
+from contextlib import contextmanager
 
 from flask import current_app
+from flask_babel import force_locale
 
 from models import OutboxMessage, insert_row
 from services import letters
@@ -9,6 +11,24 @@ from services.tokens import make_token
 
 CONFIRM_PURPOSE = "confirm-signature"
 MANAGE_PURPOSE = "manage-signature"
+
+
+LANGUAGES = ("fr", "en")
+
+
+@contextmanager
+def written_in(language):
+    """Subject and bodies built inside are in the recipient's language (French by default)."""
+    with force_locale(language if language in LANGUAGES else "fr"):
+        yield
+
+
+def language_of(signature=None, user=None):
+    """The language a participation or an account asked for its emails."""
+    for holder in (signature, user):
+        if holder is not None and getattr(holder, "language", None):
+            return holder.language
+    return "fr"
 
 
 def absolute_url(path):

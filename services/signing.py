@@ -46,13 +46,15 @@ class SignerDetails:
     hide_identity: bool = False
     letter_subject: str = ""
     letter_body: str = ""
+    language: str = "fr"  # the language of the page signed on, and of the signer's emails
 
     @classmethod
     def of_member(cls, user, letter, **choices):
         """A member signs with the details stored in their account and the letter they chose."""
         return cls(email=user.email, last_name=user.last_name, first_name=user.first_name,
                    postal_code=user.postal_code, city=user.city, country=user.country,
-                   profession=user.profession, address=user.address, **letter, **choices)
+                   profession=user.profession, address=user.address,
+                   language=user.language or "fr", **letter, **choices)
 
 
 def email_key(email):

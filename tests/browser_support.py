@@ -89,7 +89,8 @@ def chromium():
 
 def new_page(browser, **context_options):
     """A page in its own context (cookies, JavaScript setting), with bounded waits."""
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", **context_options)
+    context_options.setdefault("locale", "fr-FR")
+    context = browser.new_context(viewport=DESKTOP, **context_options)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     return context.new_page()

@@ -4,6 +4,7 @@ import json
 from flask import (
     Blueprint, flash, make_response, redirect, render_template, request, url_for,
 )
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from blueprints.accounts.forms import (
@@ -75,7 +76,8 @@ def register():
         profile = accounts.Profile(**form.identity())
         try:
             if not form.honeypot_filled():  # a bot gets the same answer, and no account
-                accounts.register(form.email.data, form.password.data, profile)
+                accounts.register(form.email.data, form.password.data, profile,
+                                  language=str(get_locale()))
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:

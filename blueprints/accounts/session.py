@@ -2,6 +2,7 @@
 import re
 
 from flask import session
+from flask_babel import get_locale
 from flask_login import login_user, logout_user
 
 from services import accounts
@@ -14,6 +15,9 @@ def log_in(user, remember):
     if csrf_token:
         session["csrf_token"] = csrf_token
     login_user(user, remember=remember)
+    language = str(get_locale())
+    if user.language != language:  # the member's emails follow the language they use
+        accounts.set_language(user, language)
 
 
 def log_out(user):
