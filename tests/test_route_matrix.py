@@ -60,6 +60,7 @@ ROUTES = {
     ("/<any(cyberactions, petitions):kind>/<slug>/signer", "POST"): PUBLIC,
     ("/<any(cyberactions, petitions):kind>/<slug>/signer-en-un-clic", "POST"): MEMBER,
     ("/bilans", "GET"): PUBLIC,
+    ("/langue", "POST"): PUBLIC,
     ("/commentaires/<int:comment_id>/signaler", "POST"): MEMBER,
     ("/commentaires/<int:comment_id>/supprimer", "POST"): MEMBER,
     ("/communes", "GET"): PUBLIC,

@@ -10,14 +10,15 @@ from services import accounts
 
 def log_in(user, remember):
     """Renew the session at login; keep only the CSRF token the open page still holds."""
+    # First, while `user` may still be the current_user proxy of the session ending here.
+    language = str(get_locale())
+    if user.language != language:  # the member's emails follow the language they use
+        accounts.set_language(user, language)
     csrf_token = session.get("csrf_token")
     session.clear()
     if csrf_token:
         session["csrf_token"] = csrf_token
     login_user(user, remember=remember)
-    language = str(get_locale())
-    if user.language != language:  # the member's emails follow the language they use
-        accounts.set_language(user, language)
 
 
 def log_out(user):
