@@ -1,4 +1,5 @@
 """What the staff's blueprints share: one role check before any view, and no caching."""
+from flask_babel import gettext as _
 from flask import redirect, request, url_for
 from flask_login import current_user
 
@@ -19,6 +20,6 @@ def role_required(has_role, refusal):
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login", next=request.path))
         if not has_role(current_user):
-            return error_response(403, "Action non autorisée", refusal)
+            return error_response(403, _("Action non autorisée"), refusal)
         return None
     return check

@@ -3,17 +3,18 @@ import re
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from blueprints.languages import current_language
-from services.countries import COUNTRIES, COUNTRY_NAMES
+from services.countries import COUNTRY_NAMES, country_choices
 from services import abuse
 from services.signing import SignerDetails, email_key
 
-REQUIRED = "Ce champ est obligatoire."
+REQUIRED = _l("Ce champ est obligatoire.")
 FORMULA_STARTS = ("=", "+", "-", "@")
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
 PLACE_PATTERN = re.compile(r"^[\w]+(?:[ '’.\-/,()]+[\w]+)*[.)]?$")
@@ -32,10 +33,11 @@ def strip(value):
 
 def length(maximum, minimum=1):
     return Length(min=minimum, max=maximum,
-                  message=f"Entre {minimum} et {maximum} caractères, s'il vous plaît.")
+                  message=_l("Entre %(minimum)s et %(maximum)s caractères, s'il vous plaît.",
+                             minimum=minimum, maximum=maximum))
 
 
-INVISIBLE = "Ce champ contient des caractères invisibles non autorisés."
+INVISIBLE = _l("Ce champ contient des caractères invisibles non autorisés.")
 
 
 # Format characters that belong to words: joiners (emoji sequences, Persian, Indic
@@ -64,21 +66,21 @@ def plain_text(form, field):
     value = field.data or ""
     no_control_characters(form, field)
     if value.startswith(FORMULA_STARTS):
-        raise ValidationError("Ce champ ne peut pas commencer par = + - ou @.")
+        raise ValidationError(_("Ce champ ne peut pas commencer par = + - ou @."))
     if FREE_TEXT_FORBIDDEN.search(value):
-        raise ValidationError("Ce champ contient des caractères non autorisés (< > { } …).")
+        raise ValidationError(_("Ce champ contient des caractères non autorisés (< > { } …)."))
 
 
 def one_line(form, field):
     """A subject: one line, no control characters."""
     if has_control_characters(field.data):
-        raise ValidationError("L'objet tient sur une ligne, sans caractères de contrôle.")
+        raise ValidationError(_("L'objet tient sur une ligne, sans caractères de contrôle."))
 
 
 def letter_text(form, field):
     """A letter: plain text, line breaks kept, no other control characters."""
     if has_control_characters(field.data, allowed="\r\n\t"):
-        raise ValidationError("Le texte contient des caractères invisibles non autorisés.")
+        raise ValidationError(_("Le texte contient des caractères invisibles non autorisés."))
 
 
 def without_marks(text):
@@ -99,35 +101,39 @@ def without_marks(text):
 def person_name(form, field):
     plain_text(form, field)
     if not NAME_PATTERN.match(without_marks(field.data or "")):
-        raise ValidationError("Lettres, espaces, apostrophes et tirets uniquement.")
+        raise ValidationError(_("Lettres, espaces, apostrophes et tirets uniquement."))
 
 
 def place_name(form, field):
     plain_text(form, field)
     if not PLACE_PATTERN.match(without_marks(field.data or "")):
-        raise ValidationError("Ce nom de commune n'est pas valide.")
+        raise ValidationError(_("Ce nom de commune n'est pas valide."))
 
 
 class IdentityForm(FlaskForm):
     """Who someone is, as the signing form and the account forms ask it."""
 
-    last_name = StringField("Nom", filters=[strip],
+    last_name = StringField(_l("Nom"), filters=[strip],
                             validators=[DataRequired(REQUIRED), length(100), person_name])
-    first_name = StringField("Prénom", filters=[strip],
+    first_name = StringField(_l("Prénom"), filters=[strip],
                              validators=[DataRequired(REQUIRED), length(100), person_name])
-    email = StringField("Courriel", filters=[strip],
+    email = StringField(_l("Courriel"), filters=[strip],
                         validators=[DataRequired(REQUIRED), Length(max=254, message=(
-                            "Une adresse électronique ne dépasse pas 254 caractères."))])
-    postal_code = StringField("Code postal", filters=[strip],
+                            _l("Une adresse électronique ne dépasse pas 254 caractères.")))])
+    postal_code = StringField(_l("Code postal"), filters=[strip],
                               validators=[DataRequired(REQUIRED), length(10), plain_text])
-    city = StringField("Commune", filters=[strip],
+    city = StringField(_l("Commune"), filters=[strip],
                        validators=[DataRequired(REQUIRED), length(100), place_name])
-    country = SelectField("Pays", choices=[SelectChoice(code, name) for code, name in COUNTRIES],
-                          default="FR", validate_choice=False)
-    profession = StringField("Profession", filters=[strip],
+    country = SelectField(_l("Pays"), default="FR", validate_choice=False)
+    profession = StringField(_l("Profession"), filters=[strip],
                              validators=[Optional(), length(100), plain_text])
-    address = StringField("Adresse", filters=[strip],
+    address = StringField(_l("Adresse"), filters=[strip],
                           validators=[Optional(), length(200), plain_text])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [SelectChoice(code, name)
+                                for code, name in country_choices(current_language())]
 
     def validate_email(self, field):
         field.data = checked_email(field.data)
@@ -136,13 +142,13 @@ class IdentityForm(FlaskForm):
 
     def validate_country(self, field):
         if field.data not in COUNTRY_NAMES:
-            raise ValidationError("Choisissez un pays dans la liste.")
+            raise ValidationError(_("Choisissez un pays dans la liste."))
 
     def validate_postal_code(self, field):
         if self.country.data == "FR" and not re.fullmatch(r"\d{5}", field.data or ""):
-            raise ValidationError("5 chiffres attendus (exemple\u00a0: 75011).")
+            raise ValidationError(_("5 chiffres attendus (exemple\u00a0: 75011)."))
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]*", field.data or ""):
-            raise ValidationError("Ce code postal n'est pas valide.")
+            raise ValidationError(_("Ce code postal n'est pas valide."))
 
     def identity(self):
         """The fields every participation and account share, cleaned."""
@@ -163,24 +169,24 @@ def checked_email(value):
         raise ValidationError(INVISIBLE)
     if not (value or "").rpartition("@")[0].isascii():
         # Mail relays rarely accept SMTPUTF8: such an address would never get its link.
-        raise ValidationError("Les lettres accentuées ne sont pas acceptées avant le « @ » : "
-                              "indiquez une autre adresse.")
+        raise ValidationError(_("Les lettres accentuées ne sont pas acceptées avant le « @ » : "
+                                "indiquez une autre adresse."))
     try:
         return validate_email(value or "", check_deliverability=False,
                               allow_smtputf8=False).ascii_email
     except EmailNotValidError:
         raise ValidationError(
-            "Cette adresse électronique n'est pas valide (exemple\u00a0: nom@exemple.fr).")
+            _("Cette adresse électronique n'est pas valide (exemple\u00a0: nom@exemple.fr)."))
 
 
 class LetterFields:
     """Modifier des éléments: the letter's subject and text, and the élus in copy."""
 
-    letter_subject = StringField("Objet", filters=[strip], validators=[
-        DataRequired("L'objet du message ne peut pas être vide."), length(200), one_line])
-    letter_body = TextAreaField("Texte du message", filters=[one_newline, strip], validators=[
-        DataRequired("Le texte du message ne peut pas être vide."), length(5000), letter_text])
-    elus = SelectMultipleField("Copie à mes élus", coerce=int, choices=[], validate_choice=False)
+    letter_subject = StringField(_l("Objet"), filters=[strip], validators=[
+        DataRequired(_l("L'objet du message ne peut pas être vide.")), length(200), one_line])
+    letter_body = TextAreaField(_l("Texte du message"), filters=[one_newline, strip], validators=[
+        DataRequired(_l("Le texte du message ne peut pas être vide.")), length(5000), letter_text])
+    elus = SelectMultipleField(_l("Copie à mes élus"), coerce=int, choices=[], validate_choice=False)
 
     def letter(self):
         return {"letter_subject": self.letter_subject.data or "",
@@ -190,12 +196,12 @@ class LetterFields:
 class ParticipationChoices:
     """What every signer chooses, with an account or without."""
 
-    newsletter = BooleanField("Je souhaite recevoir les prochaines cyberactions par courriel")
-    hide_identity = BooleanField("Ne pas afficher mes nom et commune sur le site "
-                                 "(ils figurent quand même dans la liste remise aux destinataires)")
+    newsletter = BooleanField(_l("Je souhaite recevoir les prochaines cyberactions par courriel"))
+    hide_identity = BooleanField(_l("Ne pas afficher mes nom et commune sur le site "
+                                    "(ils figurent quand même dans la liste remise aux destinataires)"))
 
 
-HONEYPOT_LABEL = "Ne remplissez pas ce champ (il sert à repérer les robots)"
+HONEYPOT_LABEL = _l("Ne remplissez pas ce champ (il sert à repérer les robots)")
 
 
 def honeypot(field_id):

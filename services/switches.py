@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from peewee import DatabaseError
 
 from models import Campaign, SiteSetting, utcnow, write_transaction
@@ -23,7 +24,9 @@ SIGNING_PAUSED = "signing_paused"  # value: the message shown to signers; no row
 READ_ONLY = "read_only"            # value "1" while the site is read-only
 KEYS = (SIGNING_PAUSED, READ_ONLY)
 
-DEFAULT_PAUSE_MESSAGE = "Les signatures sont suspendues pour le moment. Revenez un peu plus tard."
+# Stored as written, in French; shown_pause_message translates it (N_ marks it for the catalogue).
+N_ = str
+DEFAULT_PAUSE_MESSAGE = N_("Les signatures sont suspendues pour le moment. Revenez un peu plus tard.")
 MESSAGE_MAX_LENGTH = 500
 
 
@@ -40,6 +43,13 @@ class Switches:
     def version(self):
         """What a cached page depends on: it changes whenever a switch does."""
         return (self.pause_message, self.read_only)
+
+    def shown_pause_message(self):
+        """What signers read: the operator's own words as written, the default one in the
+        reader's language."""
+        if self.pause_message == DEFAULT_PAUSE_MESSAGE:
+            return _(DEFAULT_PAUSE_MESSAGE)
+        return self.pause_message
 
 
 def current():

@@ -1,5 +1,6 @@
 """The public lists: Cyber actions, Pétitions, the Liste rapide, the Bilans, the search
 and each campaign's Signataires."""
+from flask_babel import gettext as _
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -15,12 +16,6 @@ from services import campaigns, signing
 
 # Past this a page number is a typing accident (or a probe): it shows the first page.
 MAX_PAGE = 100_000
-
-QUICK_SIGNED = "Merci, votre participation est enregistrée."
-QUICK_ALREADY = "Vous participez déjà à cette campagne."
-QUICK_CLOSED = "Cette campagne est close : elle n'accepte plus de participations."
-QUICK_INCOMPLETE = ("Pour signer en un clic, complétez d'abord vos nom, prénom, code postal "
-                    "et commune dans Mon profil.")
 
 
 def page_number():
@@ -110,7 +105,10 @@ def quick_signing(campaign):
     try:
         newly = signing.sign_as_member(campaign, current_user, letter=letter)
     except signing.CampaignClosed:
-        return QUICK_CLOSED, 409
+        return _("Cette campagne est close : elle n'accepte plus de participations."), 409
     except signing.ProfileIncomplete:
-        return QUICK_INCOMPLETE, 422
-    return (QUICK_SIGNED if newly else QUICK_ALREADY), 200
+        return _("Pour signer en un clic, complétez d'abord vos nom, prénom, code postal "
+                 "et commune dans Mon profil."), 422
+    if newly:
+        return _("Merci, votre participation est enregistrée."), 200
+    return _("Vous participez déjà à cette campagne."), 200

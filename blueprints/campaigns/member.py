@@ -1,4 +1,5 @@
 """Members on a campaign page: log in without leaving it, then sign in one click."""
+from flask_babel import gettext as _
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -53,12 +54,12 @@ def sign_member(kind, slug):
         return page_or_fragment("campaigns/campaign.html", "campaigns/_partials/_sign_member.html",
                                 status=409, **sign_area(campaign, member_form=form))
     except signing.ProfileIncomplete:
-        return error_response(422, "Coordonnées incomplètes",
-                              "Pour signer en un clic, complétez d'abord vos nom, prénom, code "
-                              "postal et commune dans Mon profil.")
+        return error_response(422, _("Coordonnées incomplètes"),
+                              _("Pour signer en un clic, complétez d'abord vos nom, prénom, code "
+                                "postal et commune dans Mon profil."))
     if not wants_fragment():
-        flash("Merci, votre participation est enregistrée." if newly
-              else "Vous participez déjà à cette campagne.", "success")
+        flash(_("Merci, votre participation est enregistrée.") if newly
+              else _("Vous participez déjà à cette campagne."), "success")
         return redirect(url_for(".show", kind=kind, slug=slug), code=303)
     # The campaign carries the counter as confirming left it: nothing to read again.
     response = make_response(render_template("campaigns/_partials/_sign_member_done.html",

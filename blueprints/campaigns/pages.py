@@ -1,4 +1,5 @@
 """The campaign pages, signing without an account, and confirming by the emailed link."""
+from flask_babel import gettext as _
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -212,8 +213,8 @@ def confirm(token):
         return _bad_link(error)
     except signing.CampaignClosed:
         return error_response(
-            409, "Campagne close",
-            "Cette campagne est close : votre participation n'a pas pu être confirmée.")
+            409, _("Campagne close"),
+            _("Cette campagne est close : votre participation n'a pas pu être confirmée."))
     remember_signer(result.campaign)
     return render_template("campaigns/confirmed.html", result=result,
                            campaign=result.campaign, signature=result.signature)
@@ -221,8 +222,8 @@ def confirm(token):
 
 def _bad_link(error):
     if isinstance(error, signing.ExpiredToken):
-        message = ("Ce lien de confirmation a expiré. Signez de nouveau la campagne avec la même "
-                   "adresse : vous recevrez un nouveau lien.")
-        return error_response(410, "Lien expiré", message)
-    message = "Ce lien de confirmation n'est pas valide. Vérifiez qu'il a été copié en entier."
-    return error_response(404, "Lien invalide", message)
+        message = _("Ce lien de confirmation a expiré. Signez de nouveau la campagne avec la même "
+                    "adresse : vous recevrez un nouveau lien.")
+        return error_response(410, _("Lien expiré"), message)
+    message = _("Ce lien de confirmation n'est pas valide. Vérifiez qu'il a été copié en entier.")
+    return error_response(404, _("Lien invalide"), message)

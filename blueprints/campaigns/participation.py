@@ -1,4 +1,5 @@
 """A signer without an account manages their participation from the emailed link."""
+from flask_babel import gettext as _
 from flask import flash, redirect, render_template, url_for
 
 from blueprints.campaigns import bp
@@ -8,7 +9,8 @@ from services import signing
 
 
 def _bad_link():
-    return error_response(404, "Lien invalide", "Ce lien ne correspond à aucune participation.")
+    return error_response(404, _("Lien invalide"),
+                          _("Ce lien ne correspond à aucune participation."))
 
 
 @bp.get("/participation/<token>")
@@ -29,7 +31,7 @@ def hide(token):
         signing.toggle_identity_hidden(signing.signature_for_manage_token(token))
     except (signing.InvalidToken, signing.ExpiredToken):
         return _bad_link()
-    flash("Votre choix d'affichage est enregistré.", "success")
+    flash(_("Votre choix d'affichage est enregistré."), "success")
     return redirect(url_for(".participation", token=token), code=303)
 
 
@@ -41,7 +43,8 @@ def withdraw(token):
     except (signing.InvalidToken, signing.ExpiredToken):
         return _bad_link()
     except signing.CampaignClosed:
-        return error_response(409, "Campagne close", "La campagne est close : les participations "
-                                                     "ne peuvent plus être retirées.")
-    flash("Votre participation est retirée.", "success")
+        return error_response(409, _("Campagne close"),
+                              _("La campagne est close : les participations ne peuvent plus "
+                                "être retirées."))
+    flash(_("Votre participation est retirée."), "success")
     return redirect(url_for(".show", kind=campaign.kind, slug=campaign.slug), code=303)
