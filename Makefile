@@ -62,7 +62,7 @@ audit: dev-install
 ## translate what is new in translations/en/LC_MESSAGES/messages.po, then compile.
 POT := translations/messages.pot
 catalogue-extract: install
-	$(BIN)/pybabel --quiet extract -F babel.cfg --ignore-dirs ".* __pycache__" -k _l -k lazy_gettext --sort-by-file \
+	$(BIN)/pybabel --quiet extract -F babel.cfg --ignore-dirs ".* __pycache__" -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --sort-by-file \
 	  --project Interpelle --copyright-holder "Interpelle" -o $(POT) .
 
 catalogue-update: catalogue-extract

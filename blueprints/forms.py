@@ -3,7 +3,7 @@ import re
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -113,7 +113,7 @@ def place_name(form, field):
 class IdentityForm(FlaskForm):
     """Who someone is, as the signing form and the account forms ask it."""
 
-    last_name = StringField(_l("Nom"), filters=[strip],
+    last_name = StringField(lazy_pgettext("nom de famille", "Nom"), filters=[strip],
                             validators=[DataRequired(REQUIRED), length(100), person_name])
     first_name = StringField(_l("Prénom"), filters=[strip],
                              validators=[DataRequired(REQUIRED), length(100), person_name])

@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+            "lazy_pgettext": ((1, "c"), 2),
             "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
@@ -28,11 +29,11 @@ def extracted():
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found = {}
-    for filename, _, message, _, _ in extract_from_dir(
+    for filename, _, message, _, context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=KEYWORDS,
             directory_filter=lambda path: not Path(path).name.startswith(".")
             and Path(path).name != "__pycache__"):
-        found.setdefault(message, filename)
+        found.setdefault((message, context), filename)
     return found
 
 
@@ -52,8 +53,8 @@ def test_something_is_marked_for_translation(extracted):
 def test_every_marked_string_has_its_english(extracted):
     english = catalogue("en")
     missing = []
-    for message, filename in extracted.items():
-        entry = english.get(message if isinstance(message, str) else message[0])
+    for (message, context), filename in extracted.items():
+        entry = english.get(msgid_key(message), context=context)
         strings = entry.string if entry is not None else ""
         if not strings or (isinstance(strings, tuple) and not all(strings)):
             missing.append(f"{filename}: {msgid_key(message)!r}")
@@ -85,8 +86,9 @@ def test_french_has_its_three_plural_forms():
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_compiled_catalogues_match_their_sources(language):
-    source = {msgid_key(m.id): strings_of(m) for m in catalogue(language) if m.id}
-    compiled = {msgid_key(m.id): strings_of(m) for m in catalogue(language, compiled=True) if m.id}
+    source = {(msgid_key(m.id), m.context): strings_of(m) for m in catalogue(language) if m.id}
+    compiled = {(msgid_key(m.id), m.context): strings_of(m)
+                for m in catalogue(language, compiled=True) if m.id}
     translated = {key: value for key, value in source.items()
                   if value and (not isinstance(value, tuple) or all(value))}
     assert {key: compiled.get(key) for key in translated} == translated, \
@@ -98,5 +100,5 @@ def test_no_msgid_is_translated_twice_differently():
     seen = {}
     for entry in english:
         if entry.id:
-            seen.setdefault(msgid_key(entry.id), set()).add(entry.string)
+            seen.setdefault((msgid_key(entry.id), entry.context), set()).add(entry.string)
     assert all(len(strings) == 1 for strings in seen.values())
