@@ -9,7 +9,7 @@ AXE := axe-core@4.10.2
 AXE_JS := .build/axe-core/axe.min.js
 
 .PHONY: run test install dev-install db bench bench-exports clean communes audit \
-	catalogue-extract catalogue-update catalogue-compile
+	catalogue-extract catalogue-update catalogue-compile screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ audit: dev-install
 ## (English), and French's own plural forms. Extract the strings, update the catalogues,
 ## translate what is new in translations/en/LC_MESSAGES/messages.po, then compile.
 POT := translations/messages.pot
+## The main pages in French and English at 375 px and 1280 px, to screenshots/ (Chromium).
+screenshots: dev-install
+	$(BIN)/python scripts/screenshots.py --out screenshots
+
 catalogue-extract: install
 	$(BIN)/pybabel --quiet extract -F babel.cfg --ignore-dirs ".* __pycache__" -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --sort-by-file \
 	  --project Interpelle --copyright-holder "Interpelle" -o $(POT) .
