@@ -186,3 +186,51 @@ def test_open_menus_and_the_site_pages_admin_break_no_accessibility_rule(page, l
     page.get_by_role("button", name="Aperçu").click()
     expect(page.get_by_role("heading", name="Aperçu (non enregistré)")).to_be_visible()
     assert violations(page) == [], "aperçu"
+
+
+ENGLISH_STAFF_PAGES = ["/compte", "/compte/supprimer", "/proposer", "/moderation",
+                       "/moderation/journal", "/moderation/propositions", "/admin/",
+                       "/admin/campagnes/nouvelle", "/admin/membres", "/admin/journal",
+                       "/admin/lettre-d-infos", "/admin/lettre-d-infos/nouvelle",
+                       "/admin/exploitation", "/admin/pages", "/admin/pages/mentions-legales",
+                       "/admin/fraude", "/admin/fraude/adresses-bloquees"]
+
+
+@pytest.fixture
+def english_page(browser):
+    if not AXE_JS.exists():
+        skip_or_fail("axe-core is missing: `make test` fetches it with npm")
+    page = new_page(browser, bypass_csp=True, locale="en-GB")
+    yield page
+    page.context.close()
+
+
+def test_pages_in_english_break_no_accessibility_rule(english_page, live_server):
+    """The same pages asked in English: a translation may not lose a label or a name."""
+    page = english_page
+    for path in VISITOR_PAGES:
+        page.goto(live_server.url + path)
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        assert violations(page) == [], path
+    page.goto(live_server.url + DEMO_CYBERACTION)
+    page.locator("form#signer #email").fill("not-an-address")
+    page.get_by_role("button", name="Send my message").click()
+    expect(page.locator("[aria-invalid=true]").first).to_be_visible()
+    assert violations(page) == [], "signing form with its errors"
+
+
+def test_member_and_staff_pages_in_english_break_no_accessibility_rule(english_page, live_server):
+    from conftest import campaign_at
+    page = english_page
+    make_member(live_server.app, email="admin@example.net", role="admin")
+    page.goto(live_server.url + "/connexion")
+    page.locator("form#connexion #email").fill("admin@example.net")
+    page.locator("form#connexion #password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(nav_item(page, "My profile")).to_be_attached()
+    with live_server.app.app_context():
+        campaign_id = campaign_at(DEMO_CYBERACTION).id
+    for path in ENGLISH_STAFF_PAGES + [f"/admin/campagnes/{campaign_id}",
+                                       f"/admin/campagnes/{campaign_id}/tableau"]:
+        page.goto(live_server.url + path)
+        assert violations(page) == [], path
