@@ -5,14 +5,23 @@ rows do not go through fpdf2's `cell()` (a tenth of a millisecond each, six per
 row): each row is one text object written with the font's own encoder, and each
 finished page is compressed at once, so memory stays flat whatever the count.
 The layout is fixed, so the number of pages is known before the first footer.
+
+Names in scripts DejaVu Sans lacks (Devanagari, Thai, Chinese, Korean…) are
+split into runs, each drawn with the first fallback font that has its letters;
+a fallback is read only when a name needs it. Right-to-left runs are drawn in
+visual order, and Arabic letters in their joined forms.
 """
 import logging
 import math
 import os
+import re
 import unicodedata
 import zlib
+from typing import NamedTuple
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import PDFResourceType
 from fpdf.output import OutputProducer
 from fpdf.syntax import Name
 
@@ -24,8 +33,25 @@ FONT = "DejaVu"
 REGULAR_FILE = "DejaVuSans.ttf"
 BOLD_FILE = "DejaVuSans-Bold.ttf"
 
+# For the letters DejaVu Sans lacks, tried in this order. Hangul comes before the CJK font,
+# which has only three of its syllables; the Korean font is kept to Hangul, so that Chinese
+# names are not drawn half in one font and half in another.
+HANGUL = (range(0x1100, 0x1200), range(0x3130, 0x3190), range(0xA960, 0xA980),
+          range(0xAC00, 0xD7B0), range(0xD7B0, 0xD800))
+FALLBACKS = tuple((f"NotoSans{script}-Regular.ttf", None) for script in (
+    "Arabic", "Hebrew", "Devanagari", "Bengali", "Gurmukhi", "Gujarati", "Oriya", "Tamil",
+    "Telugu", "Kannada", "Malayalam", "Sinhala", "Thai", "Lao", "Khmer", "Myanmar",
+    "Armenian", "Georgian", "Ethiopic")) + (
+    ("NanumGothic.ttf", HANGUL),
+    ("DroidSansFallbackFull.ttf", None),
+)
+FALLBACK_DIRS = [PROJECT_FONTS, "/usr/share/fonts/truetype/noto",
+                 "/usr/share/fonts/truetype/nanum", "/usr/share/fonts/truetype/droid"]
+
 # The font subsetter's INFO lines list the glyphs used: the letters of the signers' names.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+# Nanum Gothic carries its hinting sources (TSI* tables), which the subsetter drops, warning.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 # A4 portrait, in millimetres.
 MARGIN = 12
@@ -49,11 +75,46 @@ class FontMissing(RuntimeError):
 
 def font_file(name):
     """The first copy of a DejaVu file: the project's, else the system's."""
-    for folder in FONT_DIRS:
+    path = first_copy(name, FONT_DIRS)
+    if path is None:
+        raise FontMissing(f"{name} introuvable (cherché dans {', '.join(FONT_DIRS)})")
+    return path
+
+
+def first_copy(name, folders):
+    for folder in folders:
         path = os.path.join(folder, name)
         if os.path.exists(path):
             return path
-    raise FontMissing(f"{name} introuvable (cherché dans {', '.join(FONT_DIRS)})")
+    return None
+
+
+# What each fallback draws, read once per process from its character map alone; a missing
+# file draws nothing, and its letters stay "?".
+_coverage = {}
+_fallback_of = {}
+
+
+def fallback_for(codepoint):
+    """The file name of the first fallback that draws this character, or None."""
+    try:
+        return _fallback_of[codepoint]
+    except KeyError:
+        found = next((name for name, _ in FALLBACKS if codepoint in coverage(name)), None)
+        _fallback_of[codepoint] = found
+        return found
+
+
+def coverage(name):
+    chars = _coverage.get(name)
+    if chars is None:
+        path = first_copy(name, FALLBACK_DIRS)
+        chars = frozenset(TTFont(path, lazy=True).getBestCmap()) if path else frozenset()
+        ranges = dict(FALLBACKS)[name]
+        if ranges:
+            chars = frozenset(char for char in chars if any(char in part for part in ranges))
+        _coverage[name] = chars
+    return chars
 
 
 class SignatoriesPdf(FPDF):
@@ -75,6 +136,7 @@ class SignatoriesPdf(FPDF):
         self.add_font(FONT, fname=font_file(REGULAR_FILE))
         self.add_font(FONT, style="B", fname=font_file(BOLD_FILE))
         self.font_path = self.fonts[FONT.lower()].ttffile
+        self._fallbacks = {}
         self.total_pages = 1
         self.rows_left = 0
         self.rows_on_page = 0
@@ -94,6 +156,7 @@ class SignatoriesPdf(FPDF):
         else:
             self._continued_header()
         self._column_labels()
+        self._list_fallbacks_on_page()
         self.rows_left = self._rows_fitting()
         self.rows_on_page = 0
         if self.page == 1:
@@ -181,14 +244,83 @@ class SignatoriesPdf(FPDF):
         if encoded is None:
             if len(self._cells) >= CELL_CACHE_SIZE:
                 self._cells.clear()  # bounded: a list of unique names must not fill memory
-            encoded = self._cells[key] = font.encode_text(self.fit(value, width, font,
-                                                                   ROW_FONT_SIZE))
+            text = one_line(value)
+            if self._row_chars.issuperset(text) and not RIGHT_TO_LEFT.search(text):
+                encoded = font.encode_text(self.fit(text, width, font, ROW_FONT_SIZE))
+            else:
+                encoded = self._runs_cell(font, text, width)
+            self._cells[key] = encoded
         return encoded
 
     def _select_row_font(self):
         """The regular face; the footer also draws with it, which lists it on every page."""
         self._row_font = self.fonts[FONT.lower()]
+        self._row_chars = frozenset(map(chr, self._row_font.glyph_ids))
         return self._row_font
+
+    # Rows in other scripts: runs of fallback fonts ------------------------------------------
+
+    def _runs_cell(self, row_font, text, width):
+        """Each letter in the first font that has it, cut to the column by each one's width,
+        in visual order; the cell ends in the row's font, where the next one starts."""
+        glyphs = self._fonts_of(row_font, text)
+        if ARABIC.search(text):
+            glyphs = arabic_joined(glyphs)
+        glyphs = self._cut(glyphs, width, row_font)
+        if RIGHT_TO_LEFT.search(text):
+            glyphs = visual_order(glyphs)
+        parts, current = [], row_font
+        for font, run in runs(glyphs):
+            if font is not current:
+                parts.append(f"/F{font.i} {ROW_FONT_SIZE:.2f} Tf")
+                current = font
+            parts.append(encode_run(font, run))
+        if current is not row_font:
+            parts.append(f"/F{row_font.i} {ROW_FONT_SIZE:.2f} Tf")
+        return " ".join(parts)
+
+    def _fonts_of(self, row_font, text):
+        """The text as glyphs; a combining mark stays in its letter's font if it can."""
+        glyphs = []
+        for char in text:
+            previous = glyphs[-1].font if glyphs else None
+            if previous is not None and unicodedata.category(char).startswith("M") \
+                    and ord(char) in previous.glyph_ids:
+                font = previous
+            elif ord(char) in row_font.glyph_ids:
+                font = row_font
+            else:
+                name = fallback_for(ord(char))
+                font = self._fallback_font(name) if name else row_font
+                char = char if name else "?"
+            glyphs.append(Glyph(char, font, char))
+        return glyphs
+
+    def _cut(self, glyphs, width, row_font):
+        room = (width - 2 * PADDING) * self.k * 1000 / ROW_FONT_SIZE
+        index = cut_index([glyph.font.cw[ord(glyph.shown)] for glyph in glyphs], room,
+                          row_font.cw[ord(ELLIPSIS)])
+        if index is None:
+            return glyphs
+        kept = glyphs[:index]
+        while kept and kept[-1].text.isspace():
+            kept.pop()
+        return kept + [Glyph(ELLIPSIS, row_font, ELLIPSIS)]
+
+    def _fallback_font(self, name):
+        """The fallback's fpdf2 font, read the first time a name needs it."""
+        font = self._fallbacks.get(name)
+        if font is None:
+            family = f"Fallback-{name.rsplit('.', 1)[0]}"
+            self.add_font(family, fname=first_copy(name, FALLBACK_DIRS))
+            font = self._fallbacks[name] = self.fonts[family.lower()]
+            self._resource_catalog.add(PDFResourceType.FONT, font.i, self.page)
+        return font
+
+    def _list_fallbacks_on_page(self):
+        """A page lists the fallbacks read so far: cached cells may draw with any of them."""
+        for font in self._fallbacks.values():
+            self._resource_catalog.add(PDFResourceType.FONT, font.i, self.page)
 
     def add_note(self, text):
         """A line after the rows (or instead of them), on the last page."""
@@ -200,19 +332,11 @@ class SignatoriesPdf(FPDF):
         """The value on one line, in characters the font has, cut with … to its column."""
         font = font or self.current_font
         size = size or self.font_size_pt
-        text = unicodedata.normalize("NFC", " ".join(str(text or "").split()))
-        text = "".join(char if ord(char) in font.glyph_ids else "?" for char in text)
+        text = "".join(char if ord(char) in font.glyph_ids else "?" for char in one_line(text))
         room = (width - 2 * PADDING) * self.k * 1000 / size  # in the font's thousandths of em
         widths = font.cw
-        if sum(widths[ord(char)] for char in text) <= room:
-            return text
-        room -= widths[ord(ELLIPSIS)]
-        used = 0
-        for index, char in enumerate(text):
-            used += widths[ord(char)]
-            if used > room:
-                return text[:index].rstrip() + ELLIPSIS
-        return text
+        index = cut_index([widths[ord(char)] for char in text], room, widths[ord(ELLIPSIS)])
+        return text if index is None else text[:index].rstrip() + ELLIPSIS
 
     # Pages compressed as soon as they are finished ------------------------------------------
 
@@ -229,6 +353,211 @@ class SignatoriesPdf(FPDF):
 
     def output(self, name=""):
         return super().output(name, output_producer_class=PackedPagesOutput)
+
+
+def one_line(value):
+    return unicodedata.normalize("NFC", " ".join(str(value or "").split()))
+
+
+def cut_index(widths, room, ellipsis_width):
+    """None when the widths fit in `room`, else how many fit before an ellipsis."""
+    if sum(widths) <= room:
+        return None
+    room -= ellipsis_width
+    used = 0
+    for index, width in enumerate(widths):
+        used += width
+        if used > room:
+            return index
+    return len(widths)
+
+
+class Glyph(NamedTuple):
+    """What a cell draws: `shown`'s glyph in `font`, copied out of the PDF as `text` (one
+    letter, or two for Arabic's lam-alef)."""
+    text: str
+    font: object
+    shown: str
+
+
+def runs(glyphs):
+    """Consecutive glyphs of one font grouped: (font, [glyphs])."""
+    grouped = []
+    for glyph in glyphs:
+        if grouped and grouped[-1][0] is glyph.font:
+            grouped[-1][1].append(glyph)
+        else:
+            grouped.append((glyph.font, [glyph]))
+    return grouped
+
+
+def encode_run(font, glyphs):
+    """A Tj of one run, in the codes of the font's subset."""
+    codes = []
+    for glyph in glyphs:
+        code = font.subset.pick(ord(glyph.text)) if glyph.text == glyph.shown \
+            else form_code(font, glyph)
+        if code is not None:
+            codes.append(chr(code))
+    return f"({font.escape_text(''.join(codes))}) Tj"
+
+
+def form_code(font, glyph):
+    """The subset's code for a joined Arabic form: its own glyph, the plain letters as text,
+    so that a name copied out of the PDF is the name that was typed."""
+    shown = ord(glyph.shown)
+    subset_glyph = font.subset.get_glyph(
+        glyph=font.glyph_ids[shown], unicode=tuple(map(ord, glyph.text)),
+        glyph_name=font.cmap[shown], glyph_width=int(font.cw[shown]))
+    return font.subset.pick_glyph(subset_glyph)
+
+
+# Right-to-left text ------------------------------------------------------------------------
+
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+RTL_CLASSES = {"R", "AL"}
+NUMBER_CLASSES = {"EN", "AN"}
+MIRRORED = dict(zip("()[]{}<>«»‹›", ")(][}{><»«›‹"))
+
+
+def visual_order(glyphs):
+    """The glyphs left to right as drawn: the Unicode bidirectional algorithm for one line
+    without explicit embeddings (rules W1-W7, N1-N2, I1-I2, L2, L4 for brackets)."""
+    classes = [unicodedata.bidirectional(glyph.text[0]) or "L" for glyph in glyphs]
+    if not RTL_CLASSES.intersection(classes):
+        return glyphs
+    base = 1 if next((kind for kind in classes if kind in RTL_CLASSES or kind == "L"),
+                     "L") != "L" else 0
+    levels = embedding_levels(resolved_weak(classes, base), base)
+    glyphs = [mirrored(glyph) if level % 2 else glyph for glyph, level in zip(glyphs, levels)]
+    order = list(range(len(glyphs)))
+    for level in range(max(levels), 0, -1):
+        start = None
+        for position in range(len(order) + 1):
+            inside = position < len(order) and levels[order[position]] >= level
+            if inside and start is None:
+                start = position
+            elif not inside and start is not None:
+                order[start:position] = reversed(order[start:position])
+                start = None
+    return [glyphs[index] for index in order]
+
+
+def resolved_weak(classes, base):
+    """Marks take their letter's class, numbers after Arabic letters are Arabic numbers,
+    European numbers after Latin letters are Latin; the rest is strong or neutral."""
+    resolved, last_strong = [], "R" if base else "L"
+    for kind in classes:
+        if kind == "NSM":
+            kind = resolved[-1] if resolved else last_strong
+        if kind == "EN" and last_strong == "AL":
+            kind = "AN"
+        elif kind == "EN" and last_strong == "L":
+            kind = "L"
+        if kind in RTL_CLASSES or kind == "L":
+            last_strong = kind
+        resolved.append("R" if kind == "AL" else kind)
+    return resolved
+
+
+def embedding_levels(kinds, base):
+    """Neutrals between two runs of one direction take it, other neutrals the line's; then
+    right-to-left letters are odd, numbers and left-to-right letters in RTL even."""
+    def direction(kind):
+        return "R" if kind == "R" or kind in NUMBER_CLASSES else "L"
+    edge = "R" if base else "L"
+    levels, index = [], 0
+    while index < len(kinds):
+        kind = kinds[index]
+        if kind in RTL_CLASSES or kind == "L" or kind in NUMBER_CLASSES:
+            levels.append(level_of(kind, base))
+            index += 1
+            continue
+        end = index
+        while end < len(kinds) and kinds[end] not in ("R", "L", "EN", "AN"):
+            end += 1
+        before = direction(kinds[index - 1]) if index else edge
+        after = direction(kinds[end]) if end < len(kinds) else edge
+        neutral = before if before == after else edge
+        levels.extend([level_of(neutral, base)] * (end - index))
+        index = end
+    return levels
+
+
+def level_of(kind, base):
+    if base == 0:
+        return {"L": 0, "R": 1}.get(kind, 2)
+    return 1 if kind == "R" else 2
+
+
+def mirrored(glyph):
+    if glyph.text in MIRRORED and glyph.text == glyph.shown:
+        return glyph._replace(shown=MIRRORED[glyph.text])
+    return glyph
+
+
+# Arabic letters joined ----------------------------------------------------------------------
+
+def presentation_forms():
+    """{(letter, form): presentation character} and {(lam, alef, form): ligature}, read from
+    Unicode's own decompositions of the presentation forms."""
+    forms, ligatures = {}, {}
+    for code in [*range(0xFB50, 0xFE00), *range(0xFE70, 0xFEFF)]:
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) < 2 or parts[0] not in ("<isolated>", "<final>", "<initial>", "<medial>"):
+            continue
+        letters = tuple(chr(int(part, 16)) for part in parts[1:])
+        form = parts[0].strip("<>")
+        if len(letters) == 1:
+            forms.setdefault((letters[0], form), chr(code))
+        elif len(letters) == 2 and letters[0] == LAM and letters[1] in ALEFS:
+            ligatures.setdefault((*letters, form), chr(code))
+    return forms, ligatures
+
+
+LAM = "\u0644"
+ALEFS = "\u0622\u0623\u0625\u0627"  # with madda, hamza above, hamza below, plain
+ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
+FORMS, LAM_ALEFS = presentation_forms()
+DUAL_JOINING = {letter for letter, form in FORMS if form in ("initial", "medial")} | {"\u0640"}
+RIGHT_JOINING = {letter for letter, form in FORMS if form == "final"} - DUAL_JOINING
+
+
+def arabic_joined(glyphs):
+    """Each Arabic letter in its isolated, initial, medial or final form, and lam-alef as one
+    ligature, where the letter's font has the form: without shaping, letters stand apart."""
+    letters = [index for index, glyph in enumerate(glyphs)
+               if unicodedata.category(glyph.text) not in ("Mn", "Me")]
+    joined = list(glyphs)
+    for position, index in enumerate(letters):
+        if joined[index] is None:  # the alef of a lam-alef
+            continue
+        glyph = glyphs[index]
+        before = glyphs[letters[position - 1]].text if position else ""
+        after_index = letters[position + 1] if position + 1 < len(letters) else None
+        after = glyphs[after_index].text if after_index is not None else ""
+        joins_before = before in DUAL_JOINING and (glyph.text in DUAL_JOINING
+                                                   or glyph.text in RIGHT_JOINING)
+        ligature = LAM_ALEFS.get((glyph.text, after, "final" if joins_before else "isolated"))
+        if ligature and has_glyph(glyph.font, ligature) and glyphs[after_index].font is glyph.font:
+            joined[index] = Glyph(glyph.text + after, glyph.font, ligature)
+            joined[after_index] = None
+            continue
+        joins_after = glyph.text in DUAL_JOINING and (after in DUAL_JOINING
+                                                      or after in RIGHT_JOINING)
+        form = FORM_BY_JOINS[joins_before, joins_after]
+        shown = FORMS.get((glyph.text, form))
+        if shown and has_glyph(glyph.font, shown):
+            joined[index] = glyph._replace(shown=shown)
+    return [glyph for glyph in joined if glyph is not None]
+
+
+FORM_BY_JOINS = {(False, False): "isolated", (True, False): "final",
+                 (False, True): "initial", (True, True): "medial"}
+
+
+def has_glyph(font, char):
+    return ord(char) in font.glyph_ids
 
 
 class PackedPagesOutput(OutputProducer):

@@ -62,10 +62,10 @@ def test_pdf_names_with_accents_ligatures_and_slavic_letters_come_out_intact(dat
     assert "@" not in text
 
 
-def test_a_letter_the_font_lacks_shows_as_a_question_mark_not_as_nothing(database):
+def test_a_letter_dejavu_lacks_is_drawn_by_a_fallback_font(database):
     campaign = campaign_at(DEMO_PETITION)
     add_signature(campaign, 1, last_name="王", first_name="Wei")
-    assert "? Wei 35000 Rennes" in pdf_pages(bilans.pdf_bytes(campaign)[0])[0]
+    assert "王 Wei 35000 Rennes" in pdf_pages(bilans.pdf_bytes(campaign)[0])[0]
 
 
 def test_the_font_comes_from_the_project_with_its_licence(database):
