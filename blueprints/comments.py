@@ -3,6 +3,7 @@ from flask import (
     Blueprint, abort, flash, make_response, redirect, render_template, request,
     url_for,
 )
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -27,24 +28,25 @@ CONTEXTS = ("campagne", "moderation")
 class CommentForm(FlaskForm, Honeypot):
     site_web = honeypot("site-web-commentaire")
     text = TextAreaField(
-        "Votre commentaire", id="commentaire-texte", filters=[one_newline, strip],
-        description="Texte brut, 3\u202f000 caractères au plus ; les liens deviennent cliquables.",
-        validators=[DataRequired("Le commentaire ne peut pas être vide."),
+        _l("Votre commentaire"), id="commentaire-texte", filters=[one_newline, strip],
+        description=_l("Texte brut, 3\u202f000 caractères au plus ; les liens deviennent "
+                       "cliquables."),
+        validators=[DataRequired(_l("Le commentaire ne peut pas être vide.")),
                     length(comments.MAX_LENGTH), letter_text])
 
 
 class ReasonForm(FlaskForm):
     """A reason, optional (Signaler, Rétablir…); its field is drawn by _comment.html."""
 
-    reason = TextAreaField("Raison", filters=[one_newline, strip], validators=[
+    reason = TextAreaField(_l("Raison"), filters=[one_newline, strip], validators=[
         Optional(), length(comments.REASON_MAX_LENGTH), letter_text])
 
 
 class RequiredReasonForm(ReasonForm):
     """Masquer and blocking say why: the audit log keeps it."""
 
-    reason = TextAreaField("Raison", filters=[one_newline, strip], validators=[
-        DataRequired("Indiquez la raison : elle est gardée au journal de modération."),
+    reason = TextAreaField(_l("Raison"), filters=[one_newline, strip], validators=[
+        DataRequired(_l("Indiquez la raison : elle est gardée au journal de modération.")),
         length(comments.REASON_MAX_LENGTH), letter_text])
 
 
@@ -62,7 +64,8 @@ def id_or_none(value):
 
 
 def forbidden():
-    return error_response(403, "Action non autorisée", "Votre compte ne permet pas cette action.")
+    return error_response(403, _("Action non autorisée"),
+                          _("Votre compte ne permet pas cette action."))
 
 
 def shown_comment(comment_id):
@@ -140,7 +143,7 @@ def new_comment_login_form():
 def comment_login_form(**options):
     """The login form as the comments word it ("Courriel")."""
     form = LoginForm(prefix=LOGIN_PREFIX, **options)
-    form.email.label.text = "Courriel"
+    form.email.label.text = _("Courriel")
     return form
 
 
@@ -181,7 +184,7 @@ def create(kind, slug):
     except comments.CommentingBlocked:
         return forbidden()
     if not wants_fragment():
-        flash("Votre commentaire est publié.", "success")
+        flash(_("Votre commentaire est publié."), "success")
         return redirect(url_for("campaigns.show", kind=kind, slug=slug,
                                 _anchor=f"commentaire-{comment.id}"), code=303)
     count, hidden = comments.count_for(campaign, current_user)
@@ -197,7 +200,7 @@ def create(kind, slug):
 def _as_if_posted(campaign):
     """A bot that filled the honeypot is told its comment is published; nothing is."""
     if not wants_fragment():
-        flash("Votre commentaire est publié.", "success")
+        flash(_("Votre commentaire est publié."), "success")
         return redirect(url_for("campaigns.show", kind=campaign.kind, slug=campaign.slug,
                                 _anchor="commentaires"), code=303)
     return render_template("comments/_partials/_comment_form.html", campaign=campaign,
@@ -242,7 +245,7 @@ def delete(comment_id):
         comments.delete_own(comment, current_user)
     except comments.NotAllowed:
         return forbidden()
-    return done(comment, "Votre commentaire est supprimé.", anchor=False, gone=True,
+    return done(comment, _("Votre commentaire est supprimé."), anchor=False, gone=True,
                 campaign=comment.campaign)
 
 
@@ -259,5 +262,5 @@ def report(comment_id):
         comments.report(comment, current_user, form.reason.data)
     except comments.NotAllowed:
         return forbidden()
-    return done(comment, "Merci : votre signalement est transmis aux modérateurs.",
-                notice="Merci : votre signalement est transmis aux modérateurs.")
+    thanks = _("Merci : votre signalement est transmis aux modérateurs.")
+    return done(comment, thanks, notice=thanks)

@@ -1,8 +1,10 @@
 """Feeds and discovery: Atom and RSS of the open campaigns and of the bilans, the sitemap,
 robots.txt, and the share card that social networks show beside a campaign's link."""
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 
 from blueprints.campaigns.pages import KINDS, get_campaign
+from blueprints.languages import current_language
 from blueprints.public_cache import public_document
 from extensions import limiter
 from models import Campaign
@@ -90,17 +92,18 @@ def entry(campaign, template, published, title=None, id_suffix=""):
 def campaigns_document(format):
     entries = [entry(campaign, "feeds/_partials/_campaign_entry.html", campaign.opens_at)
                for campaign in feeds.open_campaigns()]
-    return feeds.write(format, f"{current_app.config['SITE_NAME']} — campagnes en cours",
+    return feeds.write(format, _("%(site)s — campagnes en cours",
+                                 site=current_app.config["SITE_NAME"]),
                        site_url("campaigns.index"), site_url("feeds.campaigns_feed", format=format),
-                       "Les cyberactions et pétitions ouvertes, les plus récentes d'abord.",
-                       entries)
+                       _("Les cyberactions et pétitions ouvertes, les plus récentes d'abord."),
+                       entries, language=current_language())
 
 
 def bilans_document(format):
     entries = [entry(campaign, "feeds/_partials/_bilan_entry.html", feeds.closed_on(campaign),
-                     title=f"Bilan : {campaign.title}", id_suffix="/bilan")
+                     title=_("Bilan : %(title)s", title=campaign.title), id_suffix="/bilan")
                for campaign in feeds.bilans()]
-    return feeds.write(format, f"{current_app.config['SITE_NAME']} — bilans",
+    return feeds.write(format, _("%(site)s — bilans", site=current_app.config["SITE_NAME"]),
                        site_url("campaigns.bilans"), site_url("feeds.bilans_feed", format=format),
-                       "Les campagnes terminées : combien y ont participé et ce qu'elles ont "
-                       "obtenu.", entries)
+                       _("Les campagnes terminées : combien y ont participé et ce qu'elles ont "
+                         "obtenu."), entries, language=current_language())

@@ -6,6 +6,7 @@ send without a page, a session or a CSRF token: the random token in the address 
 the authority there.
 """
 from flask import Blueprint, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -20,9 +21,9 @@ bp = Blueprint("newsletter", __name__, url_prefix="/lettre-d-infos")
 
 
 class SubscribeForm(FlaskForm):
-    email = StringField("Courriel", filters=[strip], validators=[
+    email = StringField(_l("Courriel"), filters=[strip], validators=[
         DataRequired(REQUIRED),
-        Length(max=254, message="Une adresse électronique ne dépasse pas 254 caractères.")])
+        Length(max=254, message=_l("Une adresse électronique ne dépasse pas 254 caractères."))])
 
     def validate_email(self, field):
         field.data = checked_email(field.data)

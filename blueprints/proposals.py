@@ -5,6 +5,7 @@ Two audiences, two blueprints: `bp` (/proposer, any logged-in member) holds `rev
 so that no route of it can forget the check. No answer of either is ever cached.
 """
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -24,26 +25,29 @@ from services.campaigns import InvalidCampaign, WrongStatus
 bp = Blueprint("proposals", __name__)
 review = Blueprint("review", __name__, url_prefix="/moderation/propositions")
 
-THANKS = "Merci : votre proposition est transmise aux modérateurs."
-
 
 class RefusalForm(FlaskForm):
     """Refuser: the member reads this message in the email that tells them."""
 
-    message = TextAreaField("Message au membre", filters=[one_newline, strip], validators=[
-        DataRequired("Écrivez au membre pourquoi sa proposition n'est pas retenue : "
-                     "il reçoit ce message par courriel."),
+    message = TextAreaField(_l("Message au membre"), filters=[one_newline, strip], validators=[
+        DataRequired(_l("Écrivez au membre pourquoi sa proposition n'est pas retenue : "
+                        "il reçoit ce message par courriel.")),
         length(proposals.MESSAGE_MAX_LENGTH), letter_text])
 
+
+# Campaign.STATUSES, in the reader's language.
+STATUS_LABELS = {Campaign.DRAFT: _l("Brouillon"), Campaign.PROPOSED: _l("Proposée"),
+                 Campaign.PUBLISHED: _l("Publiée"), Campaign.CLOSED: _l("Close"),
+                 Campaign.ARCHIVED: _l("Archivée")}
 
 bp.after_request(never_cached)
 
 
 @bp.errorhandler(429)
 def _too_many_proposals(error):
-    return error_response(429, "Trop de propositions",
-                          "Vous avez déjà envoyé plusieurs propositions aujourd'hui : les "
-                          "modérateurs les examinent. Vous pourrez en proposer une autre demain.")
+    return error_response(429, _("Trop de propositions"), _(
+        "Vous avez déjà envoyé plusieurs propositions aujourd'hui : les modérateurs les "
+        "examinent. Vous pourrez en proposer une autre demain."))
 
 
 def _proposal_sent(response):
@@ -54,8 +58,8 @@ def _proposal_sent(response):
 def proposal_form(**options):
     """The proposal form, "Proposée par" filled with the member's name (they may change it)."""
     form = ProposalForm(proposer=current_user.display_name, **options)
-    form.proposer.description = ("Affiché sur la page de la campagne : votre nom, ou celui "
-                                 "de votre association.")
+    form.proposer.description = _("Affiché sur la page de la campagne : votre nom, ou celui "
+                                  "de votre association.")
     return form
 
 
@@ -82,7 +86,7 @@ def propose():
         return _proposal_page(form, status=422)
     if wants_fragment():
         return _proposal_page(proposal_form(formdata=None), sent=True)
-    flash(THANKS, "success")
+    flash(_("Merci : votre proposition est transmise aux modérateurs."), "success")
     return redirect(url_for(".propose"), code=303)
 
 
@@ -95,7 +99,8 @@ def proposals_waiting():
 
 
 review.before_request(role_required(
-    lambda user: user.is_moderator, "Les propositions de campagne sont réservées aux modérateurs."))
+    lambda user: user.is_moderator,
+    _l("Les propositions de campagne sont réservées aux modérateurs.")))
 
 
 def _review_page(status=200, problem=None, refusals=None):
@@ -129,15 +134,16 @@ def _decided(campaign, message, status=200):
 def decision_label(campaign):
     """What became of a proposal, in a word: a refused one was archived unpublished."""
     if campaign.status == Campaign.ARCHIVED and not campaign.is_published:
-        return "Refusée"
-    return campaign.status_label
+        return _("Refusée")
+    return str(STATUS_LABELS.get(campaign.status, campaign.status_label))
 
 
 def _already_decided(campaign):
     """Another moderator was quicker (or the form was old): say so, change nothing."""
     current = Campaign.get_by_id(campaign.id)
-    return _decided(current, f"Cette proposition a déjà été traitée (elle est maintenant : "
-                             f"{decision_label(current).lower()}) : rien n'a été changé.",
+    return _decided(current, _("Cette proposition a déjà été traitée (elle est maintenant : "
+                               "%(status)s) : rien n'a été changé.",
+                               status=decision_label(current).lower()),
                     status=409)
 
 
@@ -155,8 +161,8 @@ def approve(campaign_id):
         campaign = proposals.approve(current_user, campaign)
     except WrongStatus:
         return _already_decided(campaign)
-    return _decided(campaign, f"« {campaign.title} » est acceptée : elle attend parmi les "
-                              f"brouillons qu'un administrateur la publie.")
+    return _decided(campaign, _("« %(title)s » est acceptée : elle attend parmi les "
+                                "brouillons qu'un administrateur la publie.", title=campaign.title))
 
 
 @review.post("/<int:campaign_id>/refuser")
@@ -176,8 +182,8 @@ def refuse(campaign_id):
         campaign = proposals.refuse_and_tell(current_user, campaign, form.message.data)
     except WrongStatus:
         return _already_decided(campaign)
-    return _decided(campaign, f"« {campaign.title} » est refusée : son auteur reçoit votre "
-                              f"message par courriel.")
+    return _decided(campaign, _("« %(title)s » est refusée : son auteur reçoit votre "
+                                "message par courriel.", title=campaign.title))
 
 
 bp.register_blueprint(review)

@@ -6,6 +6,7 @@ ever returned to a moderator.
 """
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import JOIN
 
 from models import (
@@ -17,7 +18,7 @@ MODERATION_PAGE_SIZE = 30
 JOURNAL_PAGE_SIZE = 50
 MAX_LENGTH = 3000
 REASON_MAX_LENGTH = 500
-DELETED_ACCOUNT = "Compte supprimé"
+DELETED_ACCOUNT = _l("Compte supprimé")
 
 
 class NotAllowed(Exception):
@@ -55,10 +56,10 @@ def is_member(user):
 def public_name(user):
     """Camille M.: the first name and the initial, never the address."""
     if user is None:
-        return DELETED_ACCOUNT
+        return str(DELETED_ACCOUNT)
     first, last = user.first_name.strip(), user.last_name.strip()
     if not first:
-        return "Membre"
+        return _("Membre")
     return f"{first} {last[:1]}." if last else first
 
 

@@ -52,9 +52,9 @@ def closed_on(campaign):
     return campaign.closed_at or campaign.closes_at or campaign.opens_at
 
 
-def write(format, title, link, self_url, description, entries):
-    """The feed as text: `format` is "atom" or "rss"."""
-    feed = FORMATS[format](title=title, link=link, description=description, language="fr",
+def write(format, title, link, self_url, description, entries, language="fr"):
+    """The feed as text: `format` is "atom" or "rss"; `language` is that of its own words."""
+    feed = FORMATS[format](title=title, link=link, description=description, language=language,
                            feed_url=self_url, feed_guid=self_url)
     for entry in entries:
         feed.add_item(title=entry.title, link=entry.link, description=entry.html,

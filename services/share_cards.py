@@ -9,7 +9,11 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext as _, ngettext
 from PIL import Image, ImageDraw, ImageFont
+
+from blueprints.filters import thousands
+from services.sharing import kind_name
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 80
@@ -34,7 +38,7 @@ def card_text(campaign, site_name):
     counter = None
     if not campaign.hide_counter and campaign.signature_count > 0:
         counter = counter_line(campaign.signature_count, campaign.is_cyberaction)
-    return CardText(site_name, campaign.kind_label, campaign.title, counter)
+    return CardText(site_name, kind_name(campaign), campaign.title, counter)
 
 
 def rounded_count(count):
@@ -46,10 +50,16 @@ def rounded_count(count):
 
 
 def counter_line(count, is_cyberaction):
-    word = "participation" if is_cyberaction else "signature"
+    """1 700 participations, Plus de 120 000 signatures: in the reader's language."""
     shown = rounded_count(count)
-    label = f"{shown:,}".replace(",", "\u202f") + f" {word}{'s' if shown > 1 else ''}"
-    return f"Plus de {label}" if shown < count else label
+    # Flask-Babel's ngettext fills `num` itself, unformatted: the grouped number is `count`.
+    if is_cyberaction:
+        label = ngettext("%(count)s participation", "%(count)s participations", shown,
+                         count=thousands(shown))
+    else:
+        label = ngettext("%(count)s signature", "%(count)s signatures", shown,
+                         count=thousands(shown))
+    return _("Plus de %(label)s", label=label) if shown < count else label
 
 
 @functools.lru_cache(maxsize=16)

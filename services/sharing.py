@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 import idna
+from flask_babel import gettext as _
 from markupsafe import escape
 
 from services.messages import absolute_url, campaign_url
@@ -22,6 +23,11 @@ LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 class ShareLink:
     network: str
     url: str
+
+
+def kind_name(campaign):
+    """"Cyberaction" or "Pétition" in the reader's language (Campaign.kind_label is French)."""
+    return _("Cyberaction") if campaign.is_cyberaction else _("Pétition")
 
 
 def query(**params):
@@ -82,5 +88,5 @@ def widget_url(campaign):
 def embed_snippet(campaign):
     """The code another site pastes to show the widget."""
     return (f'<iframe src="{escape(widget_url(campaign))}" '
-            f'title="{escape(campaign.title)} — {escape(campaign.kind_label)}" '
+            f'title="{escape(campaign.title)} — {escape(kind_name(campaign))}" '
             f'width="{WIDGET_WIDTH}" height="{WIDGET_HEIGHT}" loading="lazy"></iframe>')

@@ -1,13 +1,17 @@
 """The site's own pages (L'association, FAQ, Contact, Mentions légales…), written by its
 admins in Markdown. Only the slugs listed here exist: the menu links to each of them."""
+from flask_babel import lazy_gettext as _l
+
 from models import Page, db, utcnow
 from services import audit
 
+# Until an admin names a page, it is called by these, in the reader's language (French
+# outside a request: what `seed` stores).
 TITLES = {
-    "association": "L'association",
-    "faq": "FAQ",
-    "contact": "Contact",
-    "mentions-legales": "Mentions légales et données personnelles",
+    "association": _l("L'association"),
+    "faq": _l("FAQ"),
+    "contact": _l("Contact"),
+    "mentions-legales": _l("Mentions légales et données personnelles"),
 }
 # Generated from the configuration; the admins' text, if any, is added below it.
 LEGAL_NOTICE = "mentions-legales"
@@ -22,7 +26,7 @@ def find(slug):
     if not exists(slug):
         return None
     page = Page.get_or_none(Page.slug == slug)
-    return page or Page(slug=slug, title=TITLES[slug], body="")
+    return page or Page(slug=slug, title=str(TITLES[slug]), body="")
 
 
 def listed():
@@ -46,6 +50,6 @@ def seed(texts):
     created = 0
     for slug, body in texts.items():
         if Page.get_or_none(Page.slug == slug) is None:
-            Page.create(slug=slug, title=TITLES[slug], body=body)
+            Page.create(slug=slug, title=str(TITLES[slug]), body=body)
             created += 1
     return created

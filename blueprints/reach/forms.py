@@ -1,6 +1,7 @@
 """The recommendation form: a name, up to five addresses, a short plain-text word."""
 import re
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -20,10 +21,10 @@ LINK = re.compile(r"(https?:|www\.|://)", re.IGNORECASE)
 def plain_word(form, field):
     value = field.data or ""
     if has_control_characters(value, allowed="\r\n\t"):
-        raise ValidationError("Ce texte contient des caractères invisibles non autorisés.")
+        raise ValidationError(_l("Ce texte contient des caractères invisibles non autorisés."))
     if LINK.search(value):
-        raise ValidationError("Le mot personnel ne peut pas contenir de lien : celui de la "
-                              "campagne figure déjà dans le message.")
+        raise ValidationError(_l("Le mot personnel ne peut pas contenir de lien : celui de la "
+                                 "campagne figure déjà dans le message."))
 
 
 def an_address(form, field):
@@ -33,15 +34,15 @@ def an_address(form, field):
 
 
 def address_field(number):
-    return StringField(f"Adresse {number}", filters=[strip], validators=[
-        Length(max=254, message="Une adresse électronique ne dépasse pas 254 caractères."),
+    return StringField(_l("Adresse %(number)s", number=number), filters=[strip], validators=[
+        Length(max=254, message=_l("Une adresse électronique ne dépasse pas 254 caractères.")),
         an_address])
 
 
 class RecommendForm(FlaskForm):
     """Recommander par courriel."""
 
-    sender_name = StringField("Votre nom", filters=[strip],
+    sender_name = StringField(_l("Votre nom"), filters=[strip],
                               validators=[DataRequired(REQUIRED), length(100), person_name])
     address_1 = address_field(1)
     address_2 = address_field(2)
@@ -49,10 +50,11 @@ class RecommendForm(FlaskForm):
     address_4 = address_field(4)
     address_5 = address_field(5)
     personal_word = TextAreaField(
-        "Un mot personnel", filters=[one_newline, strip],
-        description=f"Facultatif, en texte simple, {WORD_LENGTH} caractères au plus.",
-        validators=[Length(max=WORD_LENGTH, message=(
-            f"{WORD_LENGTH} caractères au plus, s'il vous plaît.")), plain_word])
+        _l("Un mot personnel"), filters=[one_newline, strip],
+        description=_l("Facultatif, en texte simple, %(length)s caractères au plus.",
+                       length=WORD_LENGTH),
+        validators=[Length(max=WORD_LENGTH, message=_l(
+            "%(length)s caractères au plus, s'il vous plaît.", length=WORD_LENGTH)), plain_word])
 
     @property
     def address_fields(self):
@@ -61,7 +63,7 @@ class RecommendForm(FlaskForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if not any(field.data for field in self.address_fields):
-            self.address_1.errors.append("Indiquez au moins une adresse.")
+            self.address_1.errors.append(_("Indiquez au moins une adresse."))
             valid = False
         return valid
 

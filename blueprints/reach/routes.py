@@ -1,6 +1,7 @@
 """The widget other sites frame, sharing on Mastodon without JavaScript, and recommending
 a campaign by email."""
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from blueprints.campaigns.pages import KINDS, get_campaign
@@ -58,9 +59,9 @@ def share_on_mastodon(kind, slug):
     try:
         instance = sharing.mastodon_instance(request.args.get("instance", ""))
     except sharing.NotAnInstance:
-        return error_response(400, "Serveur Mastodon non reconnu",
-                              "Indiquez le nom de votre serveur Mastodon, par exemple "
-                              "mastodon.social, puis recommencez.")
+        return error_response(400, _("Serveur Mastodon non reconnu"),
+                              _("Indiquez le nom de votre serveur Mastodon, par exemple "
+                                "mastodon.social, puis recommencez."))
     return render_template("reach/mastodon.html", campaign=campaign, instance=instance,
                            share_url=sharing.mastodon_share_url(instance, campaign))
 
@@ -74,8 +75,8 @@ def recommend(kind, slug):
     if not may_recommend(campaign):
         return _not_allowed(campaign)
     if not campaign.is_open():
-        return error_response(409, "Campagne close",
-                              "Cette campagne est close : elle ne peut plus être recommandée.")
+        return error_response(409, _("Campagne close"),
+                              _("Cette campagne est close : elle ne peut plus être recommandée."))
     form = RecommendForm(prefix=FORM_PREFIX)
     if request.method == "GET":
         form.sender_name.data = _member_name()
@@ -115,30 +116,28 @@ def _form(campaign, form, status, form_expired=False, held_back=False):
     return response
 
 
-HELD_BACK = ("Ces adresses ne peuvent pas recevoir de recommandation aujourd'hui : rien ne "
-             "leur a été envoyé. Réessayez demain, ou écrivez à d'autres personnes.")
-
-
 def _all_held_back(campaign, form):
     if wants_fragment():  # the form stays as typed, this message above it
-        return error_response(429, "Rien n'est parti", HELD_BACK)
+        return error_response(429, _("Rien n'est parti"), _(
+            "Ces adresses ne peuvent pas recevoir de recommandation aujourd'hui : rien ne "
+            "leur a été envoyé. Réessayez demain, ou écrivez à d'autres personnes."))
     return _form(campaign, form, status=429, held_back=True)
 
 
 def _done_message(outcome):
-    sent = (f"Votre recommandation part vers {outcome.sent} adresse"
-            f"{'s' if outcome.sent > 1 else ''}. Merci !")
+    sent = ngettext("Votre recommandation part vers %(num)s adresse. Merci !",
+                    "Votre recommandation part vers %(num)s adresses. Merci !", outcome.sent)
     if outcome.held_back:
-        sent += (" Certaines adresses ne peuvent pas recevoir de recommandation aujourd'hui : "
-                 "rien ne leur a été envoyé.")
+        sent += " " + _("Certaines adresses ne peuvent pas recevoir de recommandation "
+                        "aujourd'hui : rien ne leur a été envoyé.")
     return sent
 
 
 def _not_allowed(campaign):
     if request.method == "POST" or wants_fragment():
-        return error_response(403, "Recommandation impossible",
-                              "Pour recommander cette campagne par courriel, signez-la d'abord, "
-                              "ou connectez-vous à votre compte.")
+        return error_response(403, _("Recommandation impossible"),
+                              _("Pour recommander cette campagne par courriel, signez-la "
+                                "d'abord, ou connectez-vous à votre compte."))
     return render_template("reach/recommend.html", campaign=campaign, allowed=False), 403
 
 
@@ -147,7 +146,7 @@ def _recommend_form_again(kind, slug):
     """The form as typed, with a fresh token, when the one it was sent with had expired."""
     campaign = get_campaign(kind, slug)
     if not may_recommend(campaign):  # no form of theirs to give back: the token comes first
-        return error_response(400, "Formulaire expiré",
-                              "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
-                              "Rechargez la page puis recommencez : rien n'a été envoyé.")
+        return error_response(400, _("Formulaire expiré"),
+                              _("Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
+                                "Rechargez la page puis recommencez : rien n'a été envoyé."))
     return _form(campaign, RecommendForm(prefix=FORM_PREFIX), status=422, form_expired=True)
