@@ -11,7 +11,7 @@ from conftest import (
 )
 from models import Campaign, Comment
 from services import comments, share_cards
-from test_english_site import FRENCH, english_content, visible_text  # noqa: F401
+from english_support import FRENCH, english_content, visible_text  # noqa: F401
 
 MODERATOR = "moderatrice@example.net"
 WIDGET = DEMO_CYBERACTION + "/widget"
