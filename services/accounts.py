@@ -9,6 +9,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from peewee import IntegrityError, fn
 
 from models import (
@@ -29,7 +30,7 @@ PROFILE_FIELDS = ("last_name", "first_name", "postal_code", "city", "country",
 
 
 class AccountError(Exception):
-    """A refusal to show the member, in French."""
+    """A refusal to show the member, in the page's language (French for the CLI)."""
 
 
 @dataclass
@@ -138,8 +139,8 @@ def authenticate(email, password):
         return None
     if user.blocked_at is not None:
         # Said only to whoever knows the password: it tells nothing about the address.
-        raise AccountError("Ce compte a été bloqué par l'administration du site : "
-                           "il ne permet plus de se connecter.")
+        raise AccountError(_("Ce compte a été bloqué par l'administration du site : "
+                             "il ne permet plus de se connecter."))
     return user
 
 
@@ -199,7 +200,7 @@ def reset_password(user, new_password):
 
 def change_password(user, current_password, new_password):
     if not passwords.check_password(user.password_hash, current_password):
-        raise AccountError("Le mot de passe actuel n'est pas le bon.")
+        raise AccountError(_("Le mot de passe actuel n'est pas le bon."))
     _set_password(user, new_password)
 
 
@@ -230,7 +231,7 @@ def set_language(user, language):
 def request_email_change(user, new_email, password):
     """Mail a link to the new address; the change takes effect once it is followed."""
     if not passwords.check_password(user.password_hash, password):
-        raise AccountError("Le mot de passe n'est pas le bon.")
+        raise AccountError(_("Le mot de passe n'est pas le bon."))
     User.update(pending_email=new_email).where(User.id == user.id).execute()
     token = make_token(EMAIL_CHANGE_PURPOSE, {"u": user.id, "e": new_email,
                                               "f": account_fingerprint(user)})
@@ -247,7 +248,7 @@ def confirm_email_change(token):
         taken = User.select().where((User.email_key == email_key(user.pending_email))
                                     & (User.id != user.id)).exists()
         if taken:
-            raise AccountError("Cette adresse est déjà celle d'un autre compte.")
+            raise AccountError(_("Cette adresse est déjà celle d'un autre compte."))
         # What the member signed without an account under the old address stays theirs.
         Signature.update(user=user.id).where((Signature.email_key == user.email_key)
                                              & Signature.user.is_null()).execute()
@@ -333,7 +334,7 @@ def export_data(user):
 def delete_account(user, password):
     """Erase the member: their participations stay counted, linked to nobody."""
     if not passwords.check_password(user.password_hash, password):
-        raise AccountError("Le mot de passe n'est pas le bon.")
+        raise AccountError(_("Le mot de passe n'est pas le bon."))
     with write_transaction():
         _forget_messages(user, [signature.id for signature in _own_signatures(user)])
         newsletter.forget_member(user)

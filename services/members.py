@@ -6,20 +6,22 @@ one (oneself included) is refused.
 """
 from dataclasses import dataclass
 
+from flask_babel import gettext as _, lazy_gettext as _l
+
 from models import User, is_sqlite, utcnow, write_transaction
-from services import audit
+from services import audit, messages
 from services.accounts import new_session_token
 from services.signing import email_key
 
 STAFF_PAGE_SIZE = 25
-ROLE_LABELS = {User.MEMBER: "Membre", User.MODERATOR: "Modérateur·rice",
-               User.ADMIN: "Administrateur·rice"}
-LAST_ADMIN = ("C'est le dernier compte administrateur actif : nommez d'abord un autre "
-              "administrateur, sinon plus personne ne pourrait gérer le site.")
+ROLE_LABELS = {User.MEMBER: _l("Membre"), User.MODERATOR: _l("Modérateur·rice"),
+               User.ADMIN: _l("Administrateur·rice")}
+LAST_ADMIN = _l("C'est le dernier compte administrateur actif : nommez d'abord un autre "
+                "administrateur, sinon plus personne ne pourrait gérer le site.")
 
 
 class MemberError(Exception):
-    """A refused change, in French, for the page to show."""
+    """A refused change, in the page's language, for the page to show."""
 
 
 def role_label(role):
@@ -73,14 +75,14 @@ def _refuse_losing_last_admin(member):
 def _fresh(member):
     current = User.get_or_none(User.id == member.id)
     if current is None:
-        raise MemberError("Ce compte n'existe plus.")
+        raise MemberError(_("Ce compte n'existe plus."))
     return current
 
 
 def change_role(actor, member, role):
     """Give the member another role; returns the account as it now is."""
     if role not in User.ROLES:
-        raise MemberError("Choisissez un rôle dans la liste.")
+        raise MemberError(_("Choisissez un rôle dans la liste."))
     with write_transaction():
         member = _fresh(member)
         if member.role == role:
@@ -88,8 +90,9 @@ def change_role(actor, member, role):
         if role != User.ADMIN:
             _refuse_losing_last_admin(member)
         User.update(role=role).where(User.id == member.id).execute()
-        audit.record(actor, "user.role", subject_user=member,
-                     detail=f"{role_label(member.role)} → {role_label(role)}")
+        with messages.written_in("fr"):  # the journal keeps French, whoever reads it
+            detail = f"{role_label(member.role)} → {role_label(role)}"
+        audit.record(actor, "user.role", subject_user=member, detail=detail)
     return User.get_by_id(member.id)
 
 
@@ -101,8 +104,8 @@ def block(actor, member):
             return member
         _refuse_losing_last_admin(member)
         if actor is not None and actor.id == member.id:
-            raise MemberError("Vous ne pouvez pas bloquer votre propre compte : demandez-le "
-                              "à un autre administrateur.")
+            raise MemberError(_("Vous ne pouvez pas bloquer votre propre compte : demandez-le "
+                                "à un autre administrateur."))
         # A new session token invalidates every session and remember cookie of the account.
         User.update(blocked_at=utcnow(), session_token=new_session_token()).where(
             User.id == member.id).execute()

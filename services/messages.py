@@ -3,7 +3,7 @@ import re
 from contextlib import contextmanager
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
 
 from models import OutboxMessage, insert_row
 from services import letters
@@ -21,6 +21,11 @@ def written_in(language):
     """Subject and bodies built inside are in the recipient's language (French by default)."""
     with force_locale(language if language in LANGUAGES else "fr"):
         yield
+
+
+def language_in_force():
+    """The language of the page being answered, or the one `written_in` set."""
+    return str(get_locale() or "fr")
 
 
 def language_of(signature=None, user=None):
@@ -81,19 +86,24 @@ def _render(name, context):
 
 def build(category, template, to, subject, signature=None, **fields):
     """An email's outbox fields, its bodies rendered from templates/email/<template>.txt|.html
-    (the newsletter and recommendations build theirs here too)."""
-    context = {"site_name": current_app.config["SITE_NAME"], "signature": signature, **fields}
+    (the newsletter and recommendations build theirs here too), in the language in force:
+    build it under `written_in` with its subject."""
+    context = {"site_name": current_app.config["SITE_NAME"], "signature": signature,
+               "language": language_in_force(), **fields}
     return {
         "category": category,
         "to_addrs": ",".join(bare_addresses(to)),
-        "subject": subject,
+        "subject": str(subject),
         "body_text": _render(f"email/{template}.txt", context),
         "body_html": _render(f"email/{template}.html", context),
     }
 
 
 def _queue(category, template, to, subject, signature=None, user=None, **fields):
-    message = build(category, template, to, subject, signature=signature, user=user, **fields)
+    """`subject` is lazy (`_l`): it is written in the recipient's language with the bodies."""
+    with written_in(language_of(signature, user)):
+        message = build(category, template, to, subject, signature=signature, user=user,
+                        **fields)
     return save(message, signature.id if signature is not None else None,
                 user.id if user is not None else None)
 
@@ -104,22 +114,23 @@ def queue_confirmation_request(signature, campaign, reminder=False):
 
 def confirmation_request(signature, campaign, reminder=False):
     """Ask the signer to confirm: double opt-in (again, on a second attempt)."""
-    return build(
-        "confirmation", "confirm_signature", [signature.email],
-        f"Confirmez votre participation : {campaign.title}",
-        signature=signature, campaign=campaign,
-        confirm_url=confirmation_url(signature), campaign_url=campaign_url(campaign),
-        manage_url=manage_url(signature),
-        max_age_days=current_app.config["CONFIRMATION_MAX_AGE"] // 86400,
-        reminder=reminder,
-    )
+    with written_in(language_of(signature)):
+        return build(
+            "confirmation", "confirm_signature", [signature.email],
+            _("Confirmez votre participation : %(title)s", title=campaign.title),
+            signature=signature, campaign=campaign,
+            confirm_url=confirmation_url(signature), campaign_url=campaign_url(campaign),
+            manage_url=manage_url(signature),
+            max_age_days=current_app.config["CONFIRMATION_MAX_AGE"] // 86400,
+            reminder=reminder,
+        )
 
 
 def queue_already_signed_notice(signature, campaign):
     """Tell the owner of the address, and only them, that it already took part."""
     return _queue(
         "notice", "already_signed", [signature.email],
-        f"Vous participez déjà : {campaign.title}",
+        _l("Vous participez déjà : %(title)s", title=campaign.title),
         signature=signature, campaign=campaign, campaign_url=campaign_url(campaign),
     )
 
@@ -143,45 +154,51 @@ def letter(signature, campaign):
 
 
 def queue_bilan(campaign, attachment, count):
-    """The PDF of signatories, to every target of the campaign."""
-    message = build("bilan", "bilan", [target.email for target in campaign.target_list],
-                     f"{'Pétition' if not campaign.is_cyberaction else 'Cyberaction'} : "
-                     f"{campaign.title} — liste des signataires",
-                     campaign=campaign, count=count, campaign_url=campaign_url(campaign))
+    """The PDF of signatories, to every target of the campaign: in the association's French,
+    whatever the language of the admin's page that sends it."""
+    with written_in("fr"):
+        message = build("bilan", "bilan", [target.email for target in campaign.target_list],
+                        f"{'Pétition' if not campaign.is_cyberaction else 'Cyberaction'} : "
+                        f"{campaign.title} — liste des signataires",
+                        campaign=campaign, count=count, campaign_url=campaign_url(campaign))
     message.update(campaign=campaign.id, attachment=attachment.id)
     return save(message)
 
 
 def queue_account_verification(user, verify_url):
     return _queue("account", "account_verify", [user.email],
-                  f"Vérifiez votre adresse pour activer votre compte {current_app.config['SITE_NAME']}",
+                  _l("Vérifiez votre adresse pour activer votre compte %(site)s",
+                     site=current_app.config["SITE_NAME"]),
                   user=user, action_url=verify_url)
 
 
 def queue_account_exists_notice(user, reset_url):
     """Someone tried to register with an address that has an account: tell its owner."""
     return _queue("account", "account_exists", [user.email],
-                  f"Vous avez déjà un compte {current_app.config['SITE_NAME']}",
+                  _l("Vous avez déjà un compte %(site)s",
+                     site=current_app.config["SITE_NAME"]),
                   user=user, action_url=reset_url)
 
 
 def queue_password_reset(user, reset_url):
     return _queue("account", "password_reset", [user.email],
-                  "Choisir un nouveau mot de passe", user=user, action_url=reset_url)
+                  _l("Choisir un nouveau mot de passe"), user=user, action_url=reset_url)
 
 
 def queue_email_change(user, new_email, confirm_url):
     """The link goes to the new address; the old one is told of the request."""
     _queue("account", "email_change_notice", [user.email],
-           "Demande de changement d'adresse électronique", user=user, new_email=new_email)
+           _l("Demande de changement d'adresse électronique"), user=user, new_email=new_email)
     return _queue("account", "email_change", [new_email],
-                  "Confirmez votre nouvelle adresse électronique", user=user, action_url=confirm_url)
+                  _l("Confirmez votre nouvelle adresse électronique"), user=user,
+                  action_url=confirm_url)
 
 
 def queue_proposal_refused(member, proposal, message):
     """Tell the member which proposal was refused, with the moderator's words and nothing
     else about anyone."""
     return _queue("proposal", "proposal_refused", [member.email],
-                  f"Votre proposition n'est pas retenue : {proposal.title}",
+                  _l("Votre proposition n'est pas retenue : %(title)s",
+                     title=proposal.title),
                   user=member, proposal=proposal, message=message,
                   propose_url=absolute_url("/proposer"))

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
 from limits import parse as parse_rate
 from peewee import fn
 
@@ -110,10 +111,12 @@ def forget_member(user):
                               | (Subscriber.email_key == signing.email_key(user.email))).execute()
 
 
-def request_subscription(email, language="fr"):
+def request_subscription(email, language=None):
     """The public form. A new, lapsed or pending address is mailed a confirmation link (a
     pending one at most every ten minutes); a subscribed one gets nothing. The caller
-    answers the same whatever happened here."""
+    answers the same whatever happened here. The subscription is in the page's language
+    unless `language` says otherwise."""
+    language = language or messages.language_in_force()
     with write_transaction():
         Subscriber.insert(email=email, email_key=signing.email_key(email),
                           status=Subscriber.PENDING, language=language, token=_new_token(),
@@ -136,10 +139,13 @@ def confirmation_url(subscriber):
 
 
 def _confirmation_request(subscriber, email):
-    fields = messages.build(
-        CONFIRMATION, "newsletter_confirm", [email], "Confirmez votre abonnement à la lettre "
-        f"d'infos {current_app.config['SITE_NAME']}", confirm_url=confirmation_url(subscriber),
-        max_age_days=current_app.config["CONFIRMATION_MAX_AGE"] // 86400)
+    with messages.written_in(subscriber.language):
+        fields = messages.build(
+            CONFIRMATION, "newsletter_confirm", [email],
+            _("Confirmez votre abonnement à la lettre d'infos %(site)s",
+              site=current_app.config["SITE_NAME"]),
+            confirm_url=confirmation_url(subscriber),
+            max_age_days=current_app.config["CONFIRMATION_MAX_AGE"] // 86400)
     fields["subscriber"] = subscriber.id
     return fields
 
@@ -282,10 +288,12 @@ def announcement_message(announcement, to, language, unsubscribe_link, items=Non
     """The fields of one outbox message carrying the announcement to one address."""
     if items is None:
         items = _campaign_items(presented_campaigns(announcement))
-    return messages.build(NEWSLETTER, "newsletter", [to], announcement.subject,
-                           announcement=announcement, campaigns=items,
-                           language="en" if language == "en" else "fr",
-                           unsubscribe_url=unsubscribe_link)
+    # The admin's subject and text as written; the words around them in the subscriber's
+    # language.
+    with messages.written_in(language):
+        return messages.build(NEWSLETTER, "newsletter", [to], announcement.subject,
+                              announcement=announcement, campaigns=items,
+                              unsubscribe_url=unsubscribe_link)
 
 
 def preview(announcement):

@@ -2,6 +2,8 @@
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
+
 MIN_LENGTH = 10
 FRENCH_FAVOURITES = {
     "azertyuiop", "azertyuiop1", "motdepasse", "motdepasse1", "motdepasse123",
@@ -22,14 +24,14 @@ def common_passwords():
 
 
 def password_problem(password, email=""):
-    """What is wrong with a new password, in French, or None."""
+    """What is wrong with a new password, in the page's language, or None."""
     if len(password or "") < MIN_LENGTH:
-        return f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères."
+        return _("Le mot de passe doit compter au moins %(num)s caractères.", num=MIN_LENGTH)
     if len(password) > 200:
-        return "Le mot de passe ne peut pas dépasser 200 caractères."
+        return _("Le mot de passe ne peut pas dépasser 200 caractères.")
     lowered = password.lower()
     if lowered in common_passwords() or lowered == (email or "").lower() or len(set(password)) < 4:
-        return "Ce mot de passe est trop courant ou trop simple : choisissez-en un autre."
+        return _("Ce mot de passe est trop courant ou trop simple : choisissez-en un autre.")
     return None
 
 

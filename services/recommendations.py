@@ -10,6 +10,7 @@ import hmac
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from limits import parse_many
 
 from extensions import limiter
@@ -56,12 +57,13 @@ def recommend(campaign, recommendation):
 
 def recommendation_message(campaign, recommendation, address):
     """The message to one address: who sends it, the campaign, their word, and that the
-    address is not kept."""
+    address is not kept. Written in the language of the page it is sent from."""
     config = current_app.config
     name = recommendation.sender_name
     message = messages.build(
         CATEGORY, "recommendation", [address],
-        f"{name} vous recommande : {campaign.title}"[:SUBJECT_LENGTH],
+        _("%(name)s vous recommande : %(title)s", name=name,
+          title=campaign.title)[:SUBJECT_LENGTH],
         campaign=campaign, campaign_url=messages.campaign_url(campaign), sender=name,
         personal_word=recommendation.personal_word,
         abuse_contact=config["ABUSE_CONTACT"] or config["MAIL_DEFAULT_SENDER"],

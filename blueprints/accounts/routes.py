@@ -4,7 +4,7 @@ import json
 from flask import (
     Blueprint, flash, make_response, redirect, render_template, request, url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from blueprints.accounts.forms import (
@@ -21,8 +21,8 @@ from services import accounts, newsletter
 
 bp = Blueprint("accounts", __name__)
 
-BAD_CREDENTIALS = ("Adresse électronique ou mot de passe incorrect, ou adresse pas encore "
-                   "vérifiée (un nouveau lien de vérification part alors vers elle).")
+BAD_CREDENTIALS = _l("Adresse électronique ou mot de passe incorrect, ou adresse pas encore "
+                     "vérifiée (un nouveau lien de vérification part alors vers elle).")
 
 
 def attempt_login(form):
@@ -62,7 +62,7 @@ def logout():
     """Déconnexion: this session, the remember cookie and all other sessions end."""
     if current_user.is_authenticated:
         log_out(current_user)
-    flash("Vous êtes déconnecté·e.", "info")
+    flash(_("Vous êtes déconnecté·e."), "info")
     return redirect(url_for("campaigns.index"), code=303)
 
 
@@ -94,7 +94,7 @@ def verify(token):
         accounts.verify_account(token)
     except (accounts.InvalidToken, accounts.ExpiredToken):
         return _bad_link()
-    flash("Votre adresse est vérifiée : vous pouvez vous connecter.", "success")
+    flash(_("Votre adresse est vérifiée : vous pouvez vous connecter."), "success")
     return redirect(url_for("accounts.login"), code=303)
 
 
@@ -124,7 +124,7 @@ def reset_password(token):
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:
-            flash("Votre mot de passe est changé : connectez-vous avec le nouveau.", "success")
+            flash(_("Votre mot de passe est changé : connectez-vous avec le nouveau."), "success")
             return redirect(url_for("accounts.login"), code=303)
     return render_template("accounts/reset_password.html", form=form, token=token)
 
@@ -136,7 +136,7 @@ def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         accounts.update_profile(current_user, accounts.Profile(**form.identity()))
-        flash("Vos informations sont enregistrées.", "success")
+        flash(_("Vos informations sont enregistrées."), "success")
         return redirect(url_for("accounts.profile"), code=303)
     return _profile_page(form=form, status=form_status())
 
@@ -163,8 +163,8 @@ def newsletter_choice():
     if not form.validate_on_submit():
         return _profile_page(newsletter_form=form, status=422)
     newsletter.set_member_choice(current_user, form.newsletter.data)
-    flash("Vous recevrez la lettre d'infos." if form.newsletter.data
-          else "Vous ne recevrez plus la lettre d'infos.", "success")
+    flash(_("Vous recevrez la lettre d'infos.") if form.newsletter.data
+          else _("Vous ne recevrez plus la lettre d'infos."), "success")
     return redirect(url_for("accounts.profile") + "#lettre-d-infos", code=303)
 
 
@@ -189,7 +189,7 @@ def change_password():
             form.new_password.errors.append(str(error))
         else:
             log_in(current_user, remember=False)
-            flash("Votre mot de passe est changé.", "success")
+            flash(_("Votre mot de passe est changé."), "success")
             return redirect(url_for("accounts.profile"), code=303)
     return _profile_page(password_form=form, status=422)
 
@@ -207,7 +207,7 @@ def change_email():
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:
-            flash("Un lien de confirmation vient de partir vers la nouvelle adresse.", "success")
+            flash(_("Un lien de confirmation vient de partir vers la nouvelle adresse."), "success")
             return redirect(url_for("accounts.profile"), code=303)
     return _profile_page(email_form=form, status=422)
 
@@ -218,14 +218,14 @@ def confirm_email_change(token):
     if request.method == "GET":
         return render_template("accounts/verify.html", form=EmptyForm(), token=token,
                                action=url_for("accounts.confirm_email_change", token=token),
-                               button="Confirmer ma nouvelle adresse")
+                               button=_("Confirmer ma nouvelle adresse"))
     try:
         accounts.confirm_email_change(token)
     except (accounts.InvalidToken, accounts.ExpiredToken):
         return _bad_link()
     except accounts.AccountError as error:
-        return error_response(409, "Adresse déjà prise", str(error))
-    flash("Votre nouvelle adresse est enregistrée.", "success")
+        return error_response(409, _("Adresse déjà prise"), str(error))
+    flash(_("Votre nouvelle adresse est enregistrée."), "success")
     return redirect(url_for("accounts.profile"), code=303)
 
 
@@ -255,12 +255,12 @@ def delete():
             form.password.errors.append(str(error))
         else:
             forget_session()
-            flash("Votre compte et vos données personnelles sont effacés.", "info")
+            flash(_("Votre compte et vos données personnelles sont effacés."), "info")
             return redirect(url_for("campaigns.index"), code=303)
     return render_template("accounts/delete.html", form=form), form_status()
 
 
 def _bad_link():
-    return error_response(404, "Lien invalide ou expiré",
-                          "Ce lien n'est pas valide ou a expiré. Recommencez la démarche "
-                          "pour en recevoir un nouveau.")
+    return error_response(404, _("Lien invalide ou expiré"),
+                          _("Ce lien n'est pas valide ou a expiré. Recommencez la démarche "
+                            "pour en recevoir un nouveau."))
