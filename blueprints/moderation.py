@@ -6,6 +6,7 @@ check it once more.
 from functools import wraps
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from blueprints.access import never_cached
@@ -70,7 +71,7 @@ def _act_on_comment(comment_id, action, form, apply, message):
 def hide(comment_id):
     """Masquer: the public no longer sees it; moderators see it greyed, with why."""
     return _act_on_comment(comment_id, "masquer", RequiredReasonForm(), comments.hide,
-                           "Le commentaire est masqué.")
+                           _("Le commentaire est masqué."))
 
 
 @bp.post("/commentaires/<int:comment_id>/retablir")
@@ -78,7 +79,7 @@ def hide(comment_id):
 def restore(comment_id):
     """Rétablir: the comment is public again."""
     return _act_on_comment(comment_id, "retablir", ReasonForm(), comments.restore,
-                           "Le commentaire est rétabli.")
+                           _("Le commentaire est rétabli."))
 
 
 @bp.post("/commentaires/<int:comment_id>/classer")
@@ -86,7 +87,7 @@ def restore(comment_id):
 def dismiss(comment_id):
     """The reports were read and the comment stays as it is."""
     return _act_on_comment(comment_id, "classer", ReasonForm(), comments.dismiss_reports,
-                           "Les signalements sont classés.")
+                           _("Les signalements sont classés."))
 
 
 @bp.post("/membres/<int:user_id>/bloquer")
@@ -94,7 +95,7 @@ def dismiss(comment_id):
 def block(user_id):
     """Stop a member from commenting (they still read, sign and report)."""
     return _set_commenting(user_id, allowed=False, form=RequiredReasonForm(),
-                           message="Ce membre ne peut plus commenter.")
+                           message=_("Ce membre ne peut plus commenter."))
 
 
 @bp.post("/membres/<int:user_id>/autoriser")
@@ -102,20 +103,20 @@ def block(user_id):
 def unblock(user_id):
     """Allow a member to comment again."""
     return _set_commenting(user_id, allowed=True, form=ReasonForm(),
-                           message="Ce membre peut de nouveau commenter.")
+                           message=_("Ce membre peut de nouveau commenter."))
 
 
 def _set_commenting(user_id, allowed, form, message):
     member = User.get_or_none(User.id == user_id)
     if member is None:
-        return error_response(404, "Membre introuvable", "Ce compte n'existe plus.")
+        return error_response(404, _("Membre introuvable"), _("Ce compte n'existe plus."))
     # Drawn from one of the member's comments, the answer redraws that comment.
     comment_id = id_or_none(request.form.get("commentaire", ""))
     comment = shown_comment(comment_id) if comment_id is not None else None
     if not form.validate_on_submit():
         if comment is not None:
             return action_failed(comment, "autoriser" if allowed else "bloquer", form)
-        return error_response(422, "Raison refusée", " ".join(form.reason.errors))
+        return error_response(422, _("Raison refusée"), " ".join(map(str, form.reason.errors)))
     try:
         comments.set_commenting(member, current_user, allowed, form.reason.data)
     except comments.NotAllowed:

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 HONEYPOT = "honeypot"
 NETWORK_BURST = "network-burst"
 DOMAIN_BURST = "domain-burst"
-REASONS = {HONEYPOT: "Champ piège rempli", NETWORK_BURST: "Rafale depuis un même réseau",
-           DOMAIN_BURST: "Rafale depuis un même domaine de courriel"}
+# Shown to the admin (the stored reason is the code).
+REASONS = {HONEYPOT: _l("Champ piège rempli"), NETWORK_BURST: _l("Rafale depuis un même réseau"),
+           DOMAIN_BURST: _l("Rafale depuis un même domaine de courriel")}
 
 IPV4_PREFIX = 24
 IPV6_PREFIX = 48

@@ -1,46 +1,48 @@
 """The admin journal: every change of state, who made it and when."""
+from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from models import AuditEntry, Campaign, User
 
 PAGE_SIZE = 50
 
+# Shown in the journal in the page's language; the entries store the action's code.
 LABELS = {
-    "campaign.create": "Campagne créée",
-    "campaign.update": "Campagne modifiée",
-    "campaign.publish": "Campagne publiée",
-    "campaign.unpublish": "Campagne dépubliée",
-    "campaign.close": "Campagne close",
-    "campaign.archive": "Campagne archivée",
-    "campaign.propose": "Campagne proposée",
-    "campaign.approve": "Proposition acceptée",
-    "campaign.refuse": "Proposition refusée",
-    "bilan.request": "Envoi du PDF demandé",
-    "bilan.queue": "PDF des signataires mis en envoi",
-    "outbox.retry": "Courriel relancé",
-    "user.role": "Rôle changé",
-    "user.block": "Compte bloqué",
-    "user.unblock": "Compte débloqué",
-    "export.participations": "Export des participations",
-    "export.pdf": "Téléchargement du PDF des signataires",
-    "export.subscribers": "Export des abonnés à la lettre d'infos",
-    "fraud.release": "Participations suspectes libérées",
-    "fraud.discard": "Participations suspectes écartées",
-    "fraud.invalidate": "Participations invalidées",
-    "blocked.add": "Adresse ou domaine bloqué",
-    "blocked.remove": "Adresse ou domaine débloqué",
-    "privacy.purge": "Données personnelles effacées",
-    "newsletter.create": "Lettre d'infos créée",
-    "newsletter.update": "Lettre d'infos modifiée",
-    "newsletter.test": "Essai de la lettre d'infos envoyé",
-    "newsletter.send": "Lettre d'infos mise en envoi",
-    "signing.pause": "Signatures suspendues",
-    "signing.resume": "Signatures rétablies",
-    "site.read_only_on": "Site en lecture seule",
-    "site.read_only_off": "Fin de la lecture seule",
-    "counter.hide": "Compteur masqué",
-    "counter.show": "Compteur affiché",
-    "page.update": "Page du site modifiée",
+    "campaign.create": _l("Campagne créée"),
+    "campaign.update": _l("Campagne modifiée"),
+    "campaign.publish": _l("Campagne publiée"),
+    "campaign.unpublish": _l("Campagne dépubliée"),
+    "campaign.close": _l("Campagne close"),
+    "campaign.archive": _l("Campagne archivée"),
+    "campaign.propose": _l("Campagne proposée"),
+    "campaign.approve": _l("Proposition acceptée"),
+    "campaign.refuse": _l("Proposition refusée"),
+    "bilan.request": _l("Envoi du PDF demandé"),
+    "bilan.queue": _l("PDF des signataires mis en envoi"),
+    "outbox.retry": _l("Courriel relancé"),
+    "user.role": _l("Rôle changé"),
+    "user.block": _l("Compte bloqué"),
+    "user.unblock": _l("Compte débloqué"),
+    "export.participations": _l("Export des participations"),
+    "export.pdf": _l("Téléchargement du PDF des signataires"),
+    "export.subscribers": _l("Export des abonnés à la lettre d'infos"),
+    "fraud.release": _l("Participations suspectes libérées"),
+    "fraud.discard": _l("Participations suspectes écartées"),
+    "fraud.invalidate": _l("Participations invalidées"),
+    "blocked.add": _l("Adresse ou domaine bloqué"),
+    "blocked.remove": _l("Adresse ou domaine débloqué"),
+    "privacy.purge": _l("Données personnelles effacées"),
+    "newsletter.create": _l("Lettre d'infos créée"),
+    "newsletter.update": _l("Lettre d'infos modifiée"),
+    "newsletter.test": _l("Essai de la lettre d'infos envoyé"),
+    "newsletter.send": _l("Lettre d'infos mise en envoi"),
+    "signing.pause": _l("Signatures suspendues"),
+    "signing.resume": _l("Signatures rétablies"),
+    "site.read_only_on": _l("Site en lecture seule"),
+    "site.read_only_off": _l("Fin de la lecture seule"),
+    "counter.hide": _l("Compteur masqué"),
+    "counter.show": _l("Compteur affiché"),
+    "page.update": _l("Page du site modifiée"),
 }
 
 
@@ -57,7 +59,7 @@ def record(actor, action, campaign=None, subject_user=None, detail=""):
 
 
 def label(action):
-    return LABELS.get(action, action)
+    return str(LABELS.get(action, action))
 
 
 def entries(before=None, campaign=None, limit=PAGE_SIZE):

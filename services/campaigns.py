@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from models import Campaign, Signature, Target, User, utcnow, write_transaction
 from services import audit
@@ -21,7 +22,7 @@ TARGET_LINE = re.compile(r"^(?P<label>[^<>]+?)\s*<(?P<address>[^<>\s]+)>$")
 
 
 class InvalidCampaign(Exception):
-    """What is wrong, field by field: {"slug": "…"}, in French, for the form to show."""
+    """What is wrong, field by field: {"slug": "…"}, in the page's language, for the form."""
 
     def __init__(self, errors):
         super().__init__(errors)
@@ -81,13 +82,14 @@ def parse_targets(text):
             continue
         match = TARGET_LINE.match(line)
         if match is None:
-            raise ValueError(f"Ligne {number} : écrivez « Libellé <adresse> », par exemple "
-                             f"« Premier ministre <contact@example.org> ».")
+            raise ValueError(_("Ligne %(number)s : écrivez « Libellé <adresse> », par exemple "
+                               "« Premier ministre <contact@example.org> ».", number=number))
         try:
             address = validate_email(match["address"], check_deliverability=False,
                                      allow_smtputf8=False).normalized
         except EmailNotValidError:
-            raise ValueError(f"Ligne {number} : l'adresse « {match['address']} » n'est pas valide.")
+            raise ValueError(_("Ligne %(number)s : l'adresse « %(address)s » n'est pas valide.",
+                               number=number, address=match["address"]))
         targets.append((match["label"].strip(), address))
     return targets
 
@@ -139,20 +141,20 @@ def _check(fields, campaign):
     errors = {}
     if campaign is not None and campaign.is_published:
         if fields.slug != campaign.slug:
-            errors["slug"] = "Une campagne publiée garde son adresse : elle ne change plus."
+            errors["slug"] = _("Une campagne publiée garde son adresse : elle ne change plus.")
         if fields.kind != campaign.kind:
-            errors["kind"] = "Une campagne publiée garde son type."
+            errors["kind"] = _("Une campagne publiée garde son type.")
     if not errors.get("slug"):
         if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", fields.slug or ""):
-            errors["slug"] = ("Lettres minuscules sans accents, chiffres et tirets uniquement "
-                              "(exemple : sauvons-la-ligne).")
+            errors["slug"] = _("Lettres minuscules sans accents, chiffres et tirets uniquement "
+                               "(exemple : sauvons-la-ligne).")
         elif _slug_taken(fields.kind, fields.slug, campaign):
-            errors["slug"] = "Cette adresse est déjà celle d'une autre campagne."
+            errors["slug"] = _("Cette adresse est déjà celle d'une autre campagne.")
     opens_at = fields.opens_at or (campaign.opens_at if campaign else utcnow())
     if fields.closes_at is not None and fields.closes_at <= opens_at:
-        errors["closes_at"] = "La date de clôture doit venir après la mise en ligne."
+        errors["closes_at"] = _("La date de clôture doit venir après la mise en ligne.")
     if fields.goal is not None and fields.goal < 1:
-        errors["goal"] = "L'objectif est un nombre de participations, au moins 1."
+        errors["goal"] = _("L'objectif est un nombre de participations, au moins 1.")
     if errors:
         raise InvalidCampaign(errors)
 
@@ -229,7 +231,7 @@ def publish(actor, campaign):
     with write_transaction():
         first = {} if campaign.published_at else {"published_at": utcnow()}
         if not Target.select().where(Target.campaign == campaign.id).exists():
-            raise InvalidCampaign({"targets": "Indiquez au moins un destinataire avant de publier."})
+            raise InvalidCampaign({"targets": _("Indiquez au moins un destinataire avant de publier.")})
         return _move(actor, campaign, "publish", **first)
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from peewee import SQL, Case, Select, fn
 
 from models import Campaign, OutboxMessage, Signature, Target, db, utcnow, write_transaction
@@ -81,9 +82,9 @@ class Departement:
     @property
     def label(self):
         if self.code == ABROAD:
-            return "Étranger"
+            return _("Étranger")
         if self.code == "20":
-            return "20 (Corse)"
+            return _("20 (Corse)")
         return f"{self.code} — {departement_name(self.code)}"
 
 

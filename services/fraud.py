@@ -10,6 +10,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from models import (
@@ -166,7 +167,7 @@ class Selection:
 
 def selected_suspects(selection):
     if not (selection.ids or selection.grouping in GROUPINGS):
-        raise FraudError("Choisissez des participations, ou un groupe.")
+        raise FraudError(_("Choisissez des participations, ou un groupe."))
     suspects = _suspects(selection.campaign_id)
     if selection.ids:
         wanted = set(selection.ids)
@@ -261,7 +262,7 @@ class Criteria:
 
 def _checked(criteria):
     if criteria.is_empty():
-        raise FraudError("Indiquez au moins un critère : réseau, domaine ou période.")
+        raise FraudError(_("Indiquez au moins un critère : réseau, domaine ou période."))
     return criteria
 
 
@@ -324,14 +325,14 @@ def block(actor, kind, value, reason=""):
                                           created_by=actor.id)
             audit.record(actor, "blocked.add", detail=f"{_kind_label(kind)} {value}")
     except IntegrityError:
-        raise FraudError(f"« {value} » est déjà dans la liste.")
+        raise FraudError(_("« %(value)s » est déjà dans la liste.", value=value))
     return entry
 
 
 def unblock(actor, entry_id):
     entry = BlockedAddress.get_or_none(BlockedAddress.id == entry_id)
     if entry is None:
-        raise FraudError("Cette entrée n'est plus dans la liste.")
+        raise FraudError(_("Cette entrée n'est plus dans la liste."))
     with write_transaction():
         entry.delete_instance()
         audit.record(actor, "blocked.remove", detail=f"{_kind_label(entry.kind)} {entry.value}")

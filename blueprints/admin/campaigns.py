@@ -1,9 +1,10 @@
 """Admin: the list of campaigns, the campaign form and its buttons, the preview."""
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
-from blueprints.admin import bp
+from blueprints.admin import bp, campaign_status
 from blueprints.admin.forms import CampaignForm
 from blueprints.campaigns.pages import sign_area
 from blueprints.rendering import form_status
@@ -14,17 +15,14 @@ from services import campaigns
 # The buttons of the campaign form (name="action"): the service call each makes after
 # saving, and what the admin is told once it is done.
 STATUS_ACTIONS = {
-    "publish": "La campagne est publiée.",
-    "unpublish": "La campagne est dépubliée : elle n'est plus en ligne.",
-    "close": "La campagne est close : elle ne prend plus de participations.",
-    "archive": "La campagne est archivée.",
+    "publish": _l("La campagne est publiée."),
+    "unpublish": _l("La campagne est dépubliée : elle n'est plus en ligne."),
+    "close": _l("La campagne est close : elle ne prend plus de participations."),
+    "archive": _l("La campagne est archivée."),
 }
-SAVED = "La campagne est enregistrée."
-FIXED_SLUG = ("Cette campagne a été publiée : son adresse est fixée, pour que les liens déjà "
-              "partagés restent valables.")
-STATUS_CHANGED = ("Un autre administrateur vient de changer l'état de cette campagne "
-                  "(elle est maintenant « {status} »). Rien n'a été enregistré : vérifiez "
-                  "le formulaire, puis recommencez.")
+SAVED = _l("La campagne est enregistrée.")
+FIXED_SLUG = _l("Cette campagne a été publiée : son adresse est fixée, pour que les liens déjà "
+                "partagés restent valables.")
 
 
 def campaign_or_404(campaign_id):
@@ -41,7 +39,7 @@ def form_page(form, campaign=None, status=200, error=None):
     """The campaign form, empty, filled, or with its errors beside the fields."""
     if campaign is not None and campaign.is_published:
         form.slug.description = FIXED_SLUG
-        form.kind.description = "Une campagne publiée garde son type."
+        form.kind.description = _("Une campagne publiée garde son type.")
     return make_response(render_template(
         "admin/campaign_form.html", form=form, campaign=campaign, error=error,
         buttons=buttons_for(campaign), slug_proposal=proposed_slug(form)), status)
@@ -61,7 +59,7 @@ def buttons_for(campaign):
 
 def after_saving(campaign, action, message):
     """Post/Redirect/Get: to the preview, or back to the form with what was done."""
-    flash(message, "success")
+    flash(str(message), "success")
     if action == "preview":
         return redirect(url_for(".preview", campaign_id=campaign.id), code=303)
     return redirect(url_for(".edit_campaign", campaign_id=campaign.id), code=303)
@@ -105,8 +103,10 @@ def edit_campaign(campaign_id):
         return form_page(form, campaign, status=422)
     except campaigns.WrongStatus:
         current = campaign_or_404(campaign_id)
-        return form_page(form, current, status=409,
-                         error=STATUS_CHANGED.format(status=current.status_label))
+        return form_page(form, current, status=409, error=_(
+            "Un autre administrateur vient de changer l'état de cette campagne (elle est "
+            "maintenant « %(status)s »). Rien n'a été enregistré : vérifiez le formulaire, "
+            "puis recommencez.", status=campaign_status(current)))
     return after_saving(campaign, action, STATUS_ACTIONS.get(action, SAVED))
 
 

@@ -6,6 +6,7 @@ from flask import (
     Response, flash, make_response, redirect, render_template, send_file, stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
@@ -16,7 +17,7 @@ from models import Campaign
 from services import bilans, campaigns, dashboard as figures, exports
 
 CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
-BILAN_QUEUED = "Le PDF des signataires partira vers les destinataires dans quelques minutes."
+BILAN_QUEUED = _l("Le PDF des signataires partira vers les destinataires dans quelques minutes.")
 
 
 def campaign_or_404(campaign_id):
@@ -54,10 +55,10 @@ def outbox_answer(campaign, message, status=200):
 
 def retried_message(count):
     if not count:
-        return "Aucun courriel en échec à relancer : la liste a changé entre-temps."
-    plural = "s" if count > 1 else ""
-    return (f"{count} courriel{plural} remis en file d'envoi : il{plural} "
-            f"partir{'ont' if count > 1 else 'a'} dans un instant.")
+        return _("Aucun courriel en échec à relancer : la liste a changé entre-temps.")
+    return ngettext("%(num)s courriel remis en file d'envoi : il partira dans un instant.",
+                    "%(num)s courriels remis en file d'envoi : ils partiront dans un instant.",
+                    count)
 
 
 @bp.post("/campagnes/<int:campaign_id>/courriels/relancer")
@@ -88,11 +89,12 @@ def bilan_answer(campaign, message, status=200):
 def bilan_refusal(campaign):
     """Why the PDF is not asked for again: not closed yet, or already asked for."""
     if campaign.status != Campaign.CLOSED:
-        return "La campagne n'est pas close : le PDF part une fois la campagne close."
+        return _("La campagne n'est pas close : le PDF part une fois la campagne close.")
     if campaign.bilan_sent_at:
-        return (f"Le PDF a déjà été mis en envoi le {local_datetime(campaign.bilan_sent_at)}.")
-    return (f"L'envoi du PDF est déjà demandé depuis le "
-            f"{local_datetime(campaign.bilan_requested_at)} : il part dans quelques minutes.")
+        return _("Le PDF a déjà été mis en envoi le %(date)s.",
+                 date=local_datetime(campaign.bilan_sent_at))
+    return _("L'envoi du PDF est déjà demandé depuis le %(date)s : il part dans quelques minutes.",
+             date=local_datetime(campaign.bilan_requested_at))
 
 
 @bp.post("/campagnes/<int:campaign_id>/bilan")
@@ -106,7 +108,7 @@ def send_bilan(campaign_id):
     campaign = campaign_or_404(campaign_id)
     if not asked:
         return bilan_answer(campaign, bilan_refusal(campaign), 409)
-    return bilan_answer(campaign, BILAN_QUEUED)
+    return bilan_answer(campaign, str(BILAN_QUEUED))
 
 
 # Exports ------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
-"""The campaign form (admins) and the proposal form (members), with French messages.
+"""The campaign form (admins) and the proposal form (members), their messages in the page's language.
 
-The labels are an interface: operators' scripts and tests find the fields by them.
+The French labels are an interface: operators' scripts and tests find the fields by them.
 """
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
+from markupsafe import escape
 from wtforms import (
     BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField,
     URLField,
@@ -16,13 +19,27 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 from blueprints.forms import (
     REQUIRED, Honeypot, length, letter_text, no_control_characters, one_line, one_newline, strip,
 )
-from models import Campaign
 from services.campaigns import CampaignFields, parse_targets, targets_text
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-BAD_DATE = "Date et heure attendues (exemple : 2027-01-31 18:00)."
+
+
+class LazyText(LazyString):
+    """A lazy translation that templates escape like any text: Flask-Babel's own lazy
+    strings pass as markup, and these show "<adresse>"."""
+
+    def __html__(self):
+        return str(escape(str(self)))
+
+
+def as_text(lazy):
+    return LazyText(str, lazy)
+
+
+NO_TARGET = as_text(_l("Indiquez au moins un destinataire : « Libellé <adresse> »."))
+BAD_DATE = _l("Date et heure attendues (exemple : 2027-01-31 18:00).")
 
 
 def paris_to_utc(value):
@@ -49,8 +66,8 @@ def sources_lines(form, field):
     for number, line in enumerate((field.data or "").splitlines(), start=1):
         line = line.strip()
         if line and not line.rsplit(None, 1)[-1].startswith(("http://", "https://")):
-            raise ValidationError(f"Ligne {number} : écrivez le texte de la source, puis son "
-                                  f"adresse (https://…).")
+            raise ValidationError(_("Ligne %(number)s : écrivez le texte de la source, puis "
+                                    "son adresse (https://…).", number=number))
 
 
 def https_address(form, field):
@@ -63,8 +80,8 @@ def https_address(form, field):
     if (parts is None or parts.scheme != "https" or "." not in host
             or parts.username is not None
             or any(char.isspace() or not char.isprintable() for char in field.data)):
-        raise ValidationError("Indiquez une adresse complète qui commence par https://, par "
-                              "exemple https://exemple.org/images/campagne.png.")
+        raise ValidationError(_("Indiquez une adresse complète qui commence par https://, par "
+                                "exemple https://exemple.org/images/campagne.png."))
 
 
 def target_lines(form, field):
@@ -73,7 +90,7 @@ def target_lines(form, field):
     except ValueError as error:
         raise ValidationError(str(error))
     if not targets:
-        raise ValidationError("Indiquez au moins un destinataire : « Libellé <adresse> ».")
+        raise ValidationError(NO_TARGET)
 
 
 class ParisDateTimeField(DateTimeLocalField):
@@ -90,60 +107,62 @@ class ParisDateTimeField(DateTimeLocalField):
 class CampaignForm(FlaskForm):
     """Nouvelle campagne / modifier une campagne."""
 
-    kind = SelectField("Type", choices=[SelectChoice(kind, label)
-                                        for kind, label in Campaign.KINDS.items()],
+    kind = SelectField(_l("Type"), choices=[SelectChoice("cyberactions", _l("Cyberaction")),
+                                            SelectChoice("petitions", _l("Pétition"))],
                        default="cyberactions")
-    title = StringField("Titre", filters=[strip],
-                        validators=[DataRequired("Le titre ne peut pas être vide."), length(200),
+    title = StringField(_l("Titre"), filters=[strip],
+                        validators=[DataRequired(_l("Le titre ne peut pas être vide.")), length(200),
                                     no_control_characters])
-    slug = StringField("Adresse de la page", filters=[strip],
+    slug = StringField(_l("Adresse de la page"), filters=[strip],
                        validators=[Optional(), length(120)],
-                       description="Proposée d'après le titre si vous la laissez vide ; "
-                                   "elle ne change plus une fois la campagne publiée.")
-    tags = StringField("Mots-clés", filters=[strip],
+                       description=_l("Proposée d'après le titre si vous la laissez vide ; "
+                                      "elle ne change plus une fois la campagne publiée."))
+    tags = StringField(_l("Mots-clés"), filters=[strip],
                        validators=[Optional(), length(300), no_control_characters],
-                       description="Séparés par des virgules.")
-    summary = TextAreaField("Résumé", filters=[one_newline, strip],
+                       description=_l("Séparés par des virgules."))
+    summary = TextAreaField(_l("Résumé"), filters=[one_newline, strip],
                             validators=[Optional(), length(600), multiline_text])
-    body = TextAreaField("Texte", filters=[one_newline, strip],
+    body = TextAreaField(_l("Texte"), filters=[one_newline, strip],
                          validators=[Optional(), length(20000), multiline_text],
-                         description="En Markdown : **gras**, *italique*, listes, liens.")
-    sources = TextAreaField("Sources", filters=[one_newline, strip],
+                         description=_l("En Markdown : **gras**, *italique*, listes, liens."))
+    sources = TextAreaField(_l("Sources"), filters=[one_newline, strip],
                             validators=[Optional(), length(5000), multiline_text, sources_lines],
-                            description="Une par ligne : le texte, puis l'adresse (https://…).")
-    image_url = URLField("Image de partage (adresse https)", filters=[strip],
+                            description=_l("Une par ligne : le texte, puis l'adresse (https://…)."))
+    image_url = URLField(_l("Image de partage (adresse https)"), filters=[strip],
                          validators=[Optional(), length(500), https_address],
-                         description="Facultative : l'image que les réseaux sociaux montrent avec "
-                                     "le lien de la campagne (idéalement 1200 × 630). Sans elle, "
-                                     "une carte est dessinée avec le titre et le compteur.")
-    proposer = StringField("Proposée par", filters=[strip],
+                         description=_l("Facultative : l'image que les réseaux sociaux montrent "
+                                        "avec le lien de la campagne (idéalement 1200 × 630). "
+                                        "Sans elle, une carte est dessinée avec le titre et le "
+                                        "compteur."))
+    proposer = StringField(_l("Proposée par"), filters=[strip],
                            validators=[DataRequired(REQUIRED), length(120), no_control_characters])
-    targets = TextAreaField("Destinataires", filters=[one_newline, strip],
-                            validators=[DataRequired("Indiquez au moins un destinataire : "
-                                                     "« Libellé <adresse> »."),
-                                        length(5000), target_lines],
-                            description="Un par ligne : Libellé <adresse>, par exemple "
-                                        "Premier ministre <contact@example.org>.")
-    letter_subject = StringField("Objet du message", filters=[strip], validators=[
-        DataRequired("L'objet du message ne peut pas être vide."), length(200), one_line])
-    letter_body = TextAreaField("Texte du message", filters=[one_newline, strip], validators=[
-        DataRequired("Le texte du message ne peut pas être vide."), length(5000), letter_text])
-    letter_editable = BooleanField("Les signataires peuvent modifier le message", default=True)
-    allow_elu_copy = BooleanField("Copie au député",
-                                  description="Les signataires peuvent mettre leur député·e "
-                                              "en copie (cyberactions).")
-    opens_at = ParisDateTimeField("Mise en ligne le", format=DATETIME_FORMAT,
+    targets = TextAreaField(_l("Destinataires"), filters=[one_newline, strip],
+                            validators=[DataRequired(NO_TARGET), length(5000), target_lines],
+                            description=as_text(_l(
+                                "Un par ligne : Libellé <adresse>, par exemple "
+                                "Premier ministre <contact@example.org>.")))
+    letter_subject = StringField(_l("Objet du message"), filters=[strip], validators=[
+        DataRequired(_l("L'objet du message ne peut pas être vide.")), length(200), one_line])
+    letter_body = TextAreaField(_l("Texte du message"), filters=[one_newline, strip], validators=[
+        DataRequired(_l("Le texte du message ne peut pas être vide.")), length(5000),
+        letter_text])
+    letter_editable = BooleanField(_l("Les signataires peuvent modifier le message"),
+                                   default=True)
+    allow_elu_copy = BooleanField(_l("Copie au député"),
+                                  description=_l("Les signataires peuvent mettre leur député·e "
+                                                 "en copie (cyberactions)."))
+    opens_at = ParisDateTimeField(_l("Mise en ligne le"), format=DATETIME_FORMAT,
                                   validators=[Optional()],
-                                  description="Heure de Paris ; maintenant si vide.")
-    closes_at = ParisDateTimeField("Date de clôture", format=DATETIME_FORMAT,
-                                   validators=[Optional()], description="Heure de Paris.")
-    goal = IntegerField("Objectif", validators=[Optional(), NumberRange(
-        min=1, max=100_000_000, message="Un nombre de participations, au moins 1.")],
-        description="Nombre de participations visé (facultatif).")
-    result_text = TextAreaField("Bilan", filters=[one_newline, strip],
+                                  description=_l("Heure de Paris ; maintenant si vide."))
+    closes_at = ParisDateTimeField(_l("Date de clôture"), format=DATETIME_FORMAT,
+                                   validators=[Optional()], description=_l("Heure de Paris."))
+    goal = IntegerField(_l("Objectif"), validators=[Optional(), NumberRange(
+        min=1, max=100_000_000, message=_l("Un nombre de participations, au moins 1."))],
+        description=_l("Nombre de participations visé (facultatif)."))
+    result_text = TextAreaField(_l("Bilan"), filters=[one_newline, strip],
                                 validators=[Optional(), length(20000), multiline_text],
-                                description="Le résultat de la campagne, affiché sur la page "
-                                            "Bilans une fois close (Markdown).")
+                                description=_l("Le résultat de la campagne, affiché sur la page "
+                                               "Bilans une fois close (Markdown)."))
 
     @classmethod
     def for_campaign(cls, campaign, **kwargs):

@@ -7,6 +7,7 @@ Plain POST forms, then Post/Redirect/Get: every change is in the admin journal.
 import ipaddress
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
@@ -23,18 +24,21 @@ from services import abuse, fraud
 from services.signing import ascii_domain
 
 DOMAIN_PATTERN = "abcdefghijklmnopqrstuvwxyz0123456789.-"
+# The heading of each grouping (fraud.GROUPINGS names them in the journal, in French).
+GROUPING_HEADINGS = {"reseau": _l("Par réseau"), "domaine": _l("Par domaine de courriel"),
+                     "heure": _l("Par heure")}
 
 
 def campaign_choices():
     campaigns = Campaign.select(Campaign.id, Campaign.title).order_by(Campaign.id.desc())
-    return [SelectChoice("", "Toutes les campagnes")] + [
+    return [SelectChoice("", _("Toutes les campagnes"))] + [
         SelectChoice(str(campaign.id), campaign.title) for campaign in campaigns]
 
 
 def valid_domain(form, field):
     value = ascii_domain((field.data or "").lower().lstrip("@"))
     if "." not in value or not set(value) <= set(DOMAIN_PATTERN) or value.startswith((".", "-")):
-        raise ValidationError("Un domaine ressemble à « exemple.fr ».")
+        raise ValidationError(_("Un domaine ressemble à « exemple.fr »."))
     field.data = value
 
 
@@ -42,21 +46,21 @@ def valid_network(form, field):
     try:
         address = ipaddress.ip_network(field.data, strict=False).network_address
     except ValueError:
-        raise ValidationError("Un réseau ressemble à « 203.0.113.0/24 » ou « 2001:db8:1::/48 ».")
+        raise ValidationError(_("Un réseau ressemble à « 203.0.113.0/24 » ou « 2001:db8:1::/48 »."))
     field.data = abuse.network_of(str(address))
 
 
 class CriteriaForm(FlaskForm):
     """Invalider: which confirmed participations; the preview reads it from the query."""
 
-    campagne = SelectField("Campagne", choices=[], validate_choice=False, default="")
-    reseau = StringField("Réseau (IPv4 /24 ou IPv6 /48)", filters=[strip],
+    campagne = SelectField(_l("Campagne"), choices=[], validate_choice=False, default="")
+    reseau = StringField(_l("Réseau (IPv4 /24 ou IPv6 /48)"), filters=[strip],
                          validators=[Optional(), length(64), valid_network])
-    domaine = StringField("Domaine de courriel", filters=[strip],
+    domaine = StringField(_l("Domaine de courriel"), filters=[strip],
                           validators=[Optional(), length(253), valid_domain])
-    debut = ParisDateTimeField("Confirmées à partir du", format=DATETIME_FORMAT,
+    debut = ParisDateTimeField(_l("Confirmées à partir du"), format=DATETIME_FORMAT,
                                validators=[Optional()])
-    fin = ParisDateTimeField("Confirmées avant le", format=DATETIME_FORMAT,
+    fin = ParisDateTimeField(_l("Confirmées avant le"), format=DATETIME_FORMAT,
                              validators=[Optional()])
     attendu = HiddenField()
 
@@ -69,13 +73,13 @@ class CriteriaForm(FlaskForm):
 class BlockForm(FlaskForm):
     """Bloquer un domaine ou une adresse."""
 
-    kind = SelectField("Type", choices=[SelectChoice(BlockedAddress.DOMAIN, "Domaine"),
-                                        SelectChoice(BlockedAddress.ADDRESS, "Adresse")],
+    kind = SelectField(_l("Type"), choices=[SelectChoice(BlockedAddress.DOMAIN, _l("Domaine")),
+                                           SelectChoice(BlockedAddress.ADDRESS, _l("Adresse"))],
                        default=BlockedAddress.DOMAIN)
-    value = StringField("Domaine ou adresse", filters=[strip],
+    value = StringField(_l("Domaine ou adresse"), filters=[strip],
                         validators=[DataRequired(REQUIRED), length(254)])
-    reason = StringField("Raison", filters=[strip], validators=[Optional(), length(200),
-                                                                plain_text])
+    reason = StringField(_l("Raison"), filters=[strip], validators=[Optional(), length(200),
+                                                                   plain_text])
 
     def validate_value(self, field):
         if self.kind.data == BlockedAddress.ADDRESS:
@@ -89,7 +93,7 @@ class BlockForm(FlaskForm):
 def fraud_page(campaign_id, status=200, error=None):
     report = fraud.suspect_report(campaign_id)
     return render_template("admin/fraud.html", report=report, campaign_id=campaign_id,
-                           campaigns=campaign_choices(), groupings=fraud.GROUPINGS,
+                           campaigns=campaign_choices(), groupings=GROUPING_HEADINGS,
                            reasons=abuse.REASONS, error=error), status
 
 
@@ -107,26 +111,29 @@ def posted_selection():
 
 
 def act_on_suspects(action, message):
+    """`message(count)` is the flash once done."""
     selection = posted_selection()
     try:
         count = action(current_user, selection)
     except fraud.FraudError as refusal:
         return fraud_page(selection.campaign_id, status=422, error=str(refusal))
-    flash(message.format(count=count), "success")
+    flash(message(count), "success")
     return redirect(url_for("admin.fraud_overview", campagne=selection.campaign_id), code=303)
 
 
 @bp.post("/fraude/liberer")
 def release_suspects():
     """Libérer: pending again, and the confirmation email goes."""
-    return act_on_suspects(fraud.release, "{count} participation(s) libérée(s) : leur courriel "
-                                          "de confirmation est parti.")
+    return act_on_suspects(fraud.release, lambda count: ngettext(
+        "%(num)s participation(s) libérée(s) : leur courriel de confirmation est parti.",
+        "%(num)s participation(s) libérée(s) : leur courriel de confirmation est parti.", count))
 
 
 @bp.post("/fraude/ecarter")
 def discard_suspects():
     """Écarter: the suspects are deleted."""
-    return act_on_suspects(fraud.discard, "{count} participation(s) écartée(s).")
+    return act_on_suspects(fraud.discard, lambda count: ngettext(
+        "%(num)s participation(s) écartée(s).", "%(num)s participation(s) écartée(s).", count))
 
 
 # Invalidating -------------------------------------------------------------------------
@@ -164,13 +171,15 @@ def invalidate():
     form = criteria_form(request.form)
     if not form.validate() or form.criteria().is_empty():
         if not form.errors:
-            form.reseau.errors = ["Indiquez au moins un critère : réseau, domaine ou période."]
+            form.reseau.errors = [_("Indiquez au moins un critère : réseau, domaine ou période.")]
         return invalidation_page(form, status=422)
     expected = sum(fraud.invalidation_preview(form.criteria()).values())
     if str(expected) != form.attendu.data:
         return invalidation_page(form, status=409, changed=True)
     count = fraud.invalidate(current_user, form.criteria())
-    flash(f"{count} participation(s) invalidée(s) : les compteurs sont corrigés.", "success")
+    flash(ngettext("%(num)s participation(s) invalidée(s) : les compteurs sont corrigés.",
+                   "%(num)s participation(s) invalidée(s) : les compteurs sont corrigés.", count),
+          "success")
     return redirect(url_for("admin.invalidation_preview"), code=303)
 
 
@@ -191,7 +200,7 @@ def blocked_addresses():
         except fraud.FraudError as refusal:
             form.value.errors.append(str(refusal))
         else:
-            flash(f"« {entry.value} » est bloqué.", "success")
+            flash(_("« %(value)s » est bloqué.", value=entry.value), "success")
             return redirect(url_for("admin.blocked_addresses"), code=303)
     return blocked_page(form, status=form_status())
 
@@ -203,5 +212,5 @@ def unblock_address():
         entry = fraud.unblock(current_user, id_or_none(request.form.get("entree", "")))
     except fraud.FraudError as refusal:
         return blocked_page(BlockForm(formdata=None), status=422, error=str(refusal))
-    flash(f"« {entry.value} » n'est plus bloqué.", "success")
+    flash(_("« %(value)s » n'est plus bloqué.", value=entry.value), "success")
     return redirect(url_for("admin.blocked_addresses"), code=303)

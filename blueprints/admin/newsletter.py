@@ -1,6 +1,7 @@
 """Admin: the Lettre d'infos. Subscribers' count, announcements and their sending's
 progress, the announcement form with its buttons, the preview, the confirmation to send."""
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from limits import parse as parse_rate
@@ -15,12 +16,10 @@ from blueprints.rendering import form_status
 from models import Announcement
 from services import newsletter
 
-SAVED = "La lettre est enregistrée."
-READ_ONLY = "Cette lettre est partie (ou part en ce moment) : elle ne change plus."
-STATUS_LABELS = {Announcement.DRAFT: "Brouillon", Announcement.SENDING: "En cours d'envoi",
-                 Announcement.SENT: "Envoyée"}
-RATE_UNITS = {"second": "seconde", "minute": "minute", "hour": "heure", "day": "jour",
-              "month": "mois", "year": "an"}
+SAVED = _l("La lettre est enregistrée.")
+READ_ONLY = _l("Cette lettre est partie (ou part en ce moment) : elle ne change plus.")
+STATUS_LABELS = {Announcement.DRAFT: _l("Brouillon"), Announcement.SENDING: _l("En cours d'envoi"),
+                 Announcement.SENT: _l("Envoyée")}
 # The raw email shown inside the preview page: its own inline styles, nothing else at all.
 EMAIL_PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: "
                         "data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'")
@@ -29,13 +28,13 @@ EMAIL_PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 
 class AnnouncementForm(FlaskForm):
     """Nouvelle lettre: Objet, Texte, Campagnes présentées."""
 
-    subject = StringField("Objet", filters=[strip], validators=[
-        DataRequired("L'objet ne peut pas être vide."), length(200), one_line])
-    body = TextAreaField("Texte", filters=[one_newline, strip], validators=[
-        DataRequired("Le texte ne peut pas être vide."), length(20000), letter_text],
-        description="En Markdown : **gras**, *italique*, listes, liens.")
+    subject = StringField(_l("Objet"), filters=[strip], validators=[
+        DataRequired(_l("L'objet ne peut pas être vide.")), length(200), one_line])
+    body = TextAreaField(_l("Texte"), filters=[one_newline, strip], validators=[
+        DataRequired(_l("Le texte ne peut pas être vide.")), length(20000), letter_text],
+        description=_l("En Markdown : **gras**, *italique*, listes, liens."))
     # Ids no longer published are dropped on saving, not refused (see `fields`).
-    campaigns = SelectMultipleField("Campagnes présentées", coerce=int, validate_choice=False,
+    campaigns = SelectMultipleField(_l("Campagnes présentées"), coerce=int, validate_choice=False,
                                     widget=ListWidget(prefix_label=False),
                                     option_widget=CheckboxInput())
 
@@ -57,13 +56,26 @@ class AnnouncementForm(FlaskForm):
             [i for i in self.campaigns.data or [] if i in offered])
 
 
-def rate_in_french():
-    """NEWSLETTER_RATE as the admin reads it: "3000 per hour" is "3000 courriels par heure"."""
+def rate_in_words():
+    """NEWSLETTER_RATE as the admin reads it: "3000 per hour" is "3000 courriels par heure",
+    "3000 per 2 hours" is "3000 courriels par 2 heures"."""
     rate = parse_rate(current_app.config["NEWSLETTER_RATE"])
-    unit = RATE_UNITS.get(rate.GRANULARITY.name, rate.GRANULARITY.name)
-    if rate.multiples != 1:
-        unit = f"{rate.multiples} {unit}{'' if unit.endswith('s') else 's'}"
-    return f"{rate.amount} courriels par {unit}"
+    amount, every = rate.amount, rate.multiples
+    phrases = {
+        "second": ngettext("%(amount)s courriels par seconde",
+                           "%(amount)s courriels par %(num)s secondes", every, amount=amount),
+        "minute": ngettext("%(amount)s courriels par minute",
+                           "%(amount)s courriels par %(num)s minutes", every, amount=amount),
+        "hour": ngettext("%(amount)s courriels par heure",
+                         "%(amount)s courriels par %(num)s heures", every, amount=amount),
+        "day": ngettext("%(amount)s courriels par jour",
+                        "%(amount)s courriels par %(num)s jours", every, amount=amount),
+        "month": ngettext("%(amount)s courriels par mois",
+                          "%(amount)s courriels par %(num)s mois", every, amount=amount),
+        "year": ngettext("%(amount)s courriels par an",
+                         "%(amount)s courriels par %(num)s ans", every, amount=amount),
+    }
+    return phrases.get(rate.GRANULARITY.name, current_app.config["NEWSLETTER_RATE"])
 
 
 def announcement_or_404(announcement_id):
@@ -90,9 +102,10 @@ def after_saving(announcement, action):
         return redirect(url_for(".send_announcement", announcement_id=announcement.id), 303)
     if action == "test":
         newsletter.send_test(current_user, announcement)
-        flash(f"Lettre enregistrée ; un essai part vers {current_user.email}.", "success")
+        flash(_("Lettre enregistrée ; un essai part vers %(email)s.", email=current_user.email),
+              "success")
     else:
-        flash(SAVED, "success")
+        flash(str(SAVED), "success")
     return redirect(url_for(".edit_announcement", announcement_id=announcement.id), 303)
 
 
@@ -158,11 +171,11 @@ def send_announcement(announcement_id):
         status = 200 if request.method == "GET" else 409
         return render_template("admin/newsletter_send.html", announcement=announcement,
                                form=EmptyForm(), counts=newsletter.counts(),
-                               rate=rate_in_french(), status_labels=STATUS_LABELS), status
+                               rate=rate_in_words(), status_labels=STATUS_LABELS), status
     try:
         newsletter.start_sending(current_user, announcement)
     except newsletter.NotDraft:
-        flash(READ_ONLY, "error")
+        flash(str(READ_ONLY), "error")
     else:
-        flash("La lettre part : les messages sont mis en file au rythme prévu.", "success")
+        flash(_("La lettre part : les messages sont mis en file au rythme prévu."), "success")
     return redirect(url_for(".newsletter_index"), 303)

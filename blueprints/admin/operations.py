@@ -1,6 +1,7 @@
 """Admin: Exploitation, the operator's switches (signing paused site-wide, the read-only
 mode, a campaign's counter hidden); each change goes to the journal."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -13,10 +14,11 @@ from services import switches
 
 class PauseForm(FlaskForm):
     message = TextAreaField(
-        "Message affiché à la place des formulaires de signature",
+        _l("Message affiché à la place des formulaires de signature"),
         validators=[Length(max=switches.MESSAGE_MAX_LENGTH,
-                           message="500 caractères au plus.")],
-        description="Laissé vide : « " + switches.DEFAULT_PAUSE_MESSAGE + " »")
+                           message=_l("500 caractères au plus."))],
+        description=_l("Laissé vide : « %(message)s »",
+                       message=_l(switches.DEFAULT_PAUSE_MESSAGE)))
 
 
 def counter_campaigns():
@@ -40,13 +42,13 @@ def operations_signing():
     """Suspendre les signatures (with the message), or Rétablir les signatures."""
     if request.form.get("action") == "reprendre":
         switches.resume_signing(current_user)
-        flash("Les signatures sont rétablies.", "success")
+        flash(_("Les signatures sont rétablies."), "success")
         return redirect(url_for(".operations"), code=303)
     form = PauseForm()
     if not form.validate_on_submit():
         return operations(pause_form=form, status=422)
     switches.pause_signing(form.message.data, current_user)
-    flash("Les signatures sont suspendues sur tout le site.", "success")
+    flash(_("Les signatures sont suspendues sur tout le site."), "success")
     return redirect(url_for(".operations"), code=303)
 
 
@@ -55,8 +57,8 @@ def operations_read_only():
     """Passer le site en lecture seule, or end it (the only write the mode lets through)."""
     on = request.form.get("action") == "activer"
     switches.set_read_only(on, current_user)
-    flash("Le site est en lecture seule." if on else "Le site accepte de nouveau les "
-          "enregistrements.", "success")
+    flash(_("Le site est en lecture seule.") if on
+          else _("Le site accepte de nouveau les enregistrements."), "success")
     return redirect(url_for(".operations"), code=303)
 
 
@@ -68,5 +70,6 @@ def operations_counter(campaign_id):
         abort(404)
     hidden = request.form.get("action") == "masquer"
     switches.set_counter_hidden(campaign, hidden, current_user)
-    flash(f"Compteur {'masqué' if hidden else 'affiché'} : {campaign.title}", "success")
+    flash(_("Compteur masqué : %(title)s", title=campaign.title) if hidden
+          else _("Compteur affiché : %(title)s", title=campaign.title), "success")
     return redirect(url_for(".operations", _anchor="compteurs"), code=303)

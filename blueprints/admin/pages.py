@@ -1,6 +1,7 @@
 """Admin: the site's own pages (L'association, FAQ, Contact, Mentions légales), in
 Markdown. *Aperçu* shows the text as visitors will read it, without saving it."""
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -10,17 +11,17 @@ from blueprints.admin import bp
 from blueprints.forms import length, letter_text, one_line, one_newline, strip
 from services import site_pages
 
-SAVED = "La page est enregistrée."
+SAVED = _l("La page est enregistrée.")
 
 
 class PageForm(FlaskForm):
     """Titre, Texte."""
 
-    title = StringField("Titre", filters=[strip], validators=[
-        DataRequired("Le titre ne peut pas être vide."), length(200), one_line])
-    body = TextAreaField("Texte", filters=[one_newline, strip], validators=[
+    title = StringField(_l("Titre"), filters=[strip], validators=[
+        DataRequired(_l("Le titre ne peut pas être vide.")), length(200), one_line])
+    body = TextAreaField(_l("Texte"), filters=[one_newline, strip], validators=[
         length(50000, minimum=0), letter_text],
-        description="En Markdown : **gras**, *italique*, listes, liens, ## intertitres.")
+        description=_l("En Markdown : **gras**, *italique*, listes, liens, ## intertitres."))
 
 
 def page_or_404(slug):
@@ -49,5 +50,5 @@ def edit_page(slug):
             "admin/pages/edit.html", form=form, page=page, preview=preview and not form.errors,
             legal_notice=site_pages.LEGAL_NOTICE), status)
     site_pages.save(current_user, slug, form.title.data, form.body.data)
-    flash(SAVED, "success")
+    flash(str(SAVED), "success")
     return redirect(url_for(".edit_page", slug=slug), 303)

@@ -6,6 +6,7 @@ one account by its exact address. The buttons are plain POST forms (CSRFProtect 
 their token before any view runs), redrawn in place by htmx.
 """
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin import bp
@@ -67,7 +68,7 @@ def member_answer(member, message, error=False):
 
 def left_the_admin_area():
     """An admin who just made themself a moderator or member: the admin area is closed now."""
-    flash("Votre rôle a changé : vous n'avez plus accès à l'administration.", "info")
+    flash(_("Votre rôle a changé : vous n'avez plus accès à l'administration."), "info")
     target = url_for("campaigns.index")
     if wants_fragment():
         response = make_response("", 204)
@@ -91,7 +92,7 @@ def _change(user_id, apply, message):
 
 
 def members_not_found():
-    return error_response(404, "Compte introuvable", "Ce compte n'existe pas ou plus.")
+    return error_response(404, _("Compte introuvable"), _("Ce compte n'existe pas ou plus."))
 
 
 @bp.post("/membres/<int:user_id>/role")
@@ -99,21 +100,21 @@ def change_role(user_id):
     """Changer le rôle."""
     role = request.form.get("role", "")
     return _change(user_id, lambda member: members.change_role(current_user, member, role),
-                   lambda member: f"Rôle changé : {members.role_label(member.role)}.")
+                   lambda member: _("Rôle changé : %(role)s.", role=members.role_label(member.role)))
 
 
 @bp.post("/membres/<int:user_id>/bloquer")
 def block_user(user_id):
     """Bloquer: the account can no longer log in, its sessions end."""
     return _change(user_id, lambda member: members.block(current_user, member),
-                   lambda member: "Compte bloqué : il ne peut plus se connecter.")
+                   lambda member: _("Compte bloqué : il ne peut plus se connecter."))
 
 
 @bp.post("/membres/<int:user_id>/debloquer")
 def unblock_user(user_id):
     """Débloquer: the account can log in again."""
     return _change(user_id, lambda member: members.unblock(current_user, member),
-                   lambda member: "Compte débloqué : il peut de nouveau se connecter.")
+                   lambda member: _("Compte débloqué : il peut de nouveau se connecter."))
 
 
 @bp.get("/abonnes.csv")
