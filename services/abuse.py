@@ -126,8 +126,8 @@ def _storage(app):
 
 # Blocked domains and addresses -------------------------------------------------------
 
-BLOCKED_MESSAGE = ("Cette adresse électronique ne peut pas être utilisée pour participer. "
-                   "Indiquez votre adresse personnelle habituelle.")
+BLOCKED_MESSAGE = _l("Cette adresse électronique ne peut pas être utilisée pour participer. "
+                     "Indiquez votre adresse personnelle habituelle.")
 
 
 def is_blocked(email_key):
