@@ -29,6 +29,14 @@ def local_date(value):
     return format_date(to_local(value), format="long", locale=_locale())
 
 
+def short_date(day):
+    """A calendar day, short: 03/12/2026 in French, Dec 3, 2026 in English."""
+    locale = _locale()
+    if locale.language == "fr":
+        return day.strftime("%d/%m/%Y")
+    return format_date(day, format="medium", locale=locale)
+
+
 def local_datetime(value):
     """19/04/2025 - 15:54:30 in French, Apr 19, 2025, 3:54:30 PM in English; Paris time."""
     if not value:
@@ -122,7 +130,7 @@ def markdown(text):
 
 
 def register(app):
-    for function in (local_date, local_datetime, thousands, ordinal, linkify, paragraphs, sources,
-                     markdown):
+    for function in (local_date, short_date, local_datetime, thousands, ordinal, linkify,
+                     paragraphs, sources, markdown):
         app.add_template_filter(function)
     app.add_template_filter(elus.departement_name)

@@ -99,6 +99,14 @@ def test_dates_are_written_as_each_language_writes_them(app, language, expected)
         assert app.jinja_env.filters["local_date"](dt.datetime(2026, 12, 2, 12)) == expected
 
 
+@pytest.mark.parametrize("language, expected", [("fr", "03/12/2026"), ("en", "Dec 3, 2026")])
+def test_short_dates_of_the_dashboard_are_written_as_each_language_writes_them(
+        app, language, expected):
+    import datetime as dt
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        assert app.jinja_env.filters["short_date"](dt.date(2026, 12, 3)) == expected
+
+
 @pytest.mark.parametrize("language, expected", [("fr", ["1re", "2e", "11e"]),
                                                 ("en", ["1st", "2nd", "11th"])])
 def test_ordinals(app, language, expected):
