@@ -3,6 +3,7 @@
 The choice lives in a cookie, so that it holds for visitors without an account; a member's
 choice is also kept on the account, in which their emails are written.
 """
+from babel import Locale
 from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -16,17 +17,19 @@ LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 COOKIE = "langue"
 COOKIE_SECONDS = 365 * 86400
+# Parsed once: Flask-Babel takes a Locale as it is, rather than parsing a code per request.
+LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
 
 def select_locale():
     """The switch's choice, else the browser's preference between French and English
     (outside a request, an email says its own language with `force_locale`)."""
     if not has_request_context():
-        return DEFAULT_LANGUAGE
+        return LOCALES[DEFAULT_LANGUAGE]
     chosen = request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    if chosen not in LANGUAGES:
+        chosen = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+    return LOCALES[chosen]
 
 
 def current_language():
@@ -57,8 +60,7 @@ def register(app):
     @app.after_request
     def _vary_on_language(response):
         # The same address answers in French or in English.
-        response.vary.add("Accept-Language")
-        response.vary.add("Cookie")
+        response.vary.update(("Accept-Language", "Cookie"))
         return response
 
 

@@ -15,17 +15,21 @@ def _documents():
     return current_app.extensions.setdefault("public_cache", PageCache())
 
 
+def shared_render(key, render, seconds):
+    """(body, digest) of what `render` gives for `key` in this request's language,
+    rendered at most once every `seconds` per process."""
+    documents = _documents()
+    key = (key, str(get_locale()))
+    cached = documents.get(key, seconds) if seconds else None
+    return cached if cached is not None else documents.put(key, render())
+
+
 def public_document(key, render, mimetype, max_age, server_seconds=None):
     """The document for `key`, kept `server_seconds` (PAGE_CACHE_SECONDS by default),
     and for `max_age` seconds by whoever downloads it; 304 when the client has it."""
     seconds = current_app.config["PAGE_CACHE_SECONDS"] if server_seconds is None \
         else server_seconds
-    documents = _documents()
-    key = (key, str(get_locale()))
-    cached = documents.get(key, seconds) if seconds else None
-    if cached is None:
-        cached = documents.put(key, render())
-    body, digest = cached
+    body, digest = shared_render(key, render, seconds)
     response = make_response(body)
     response.content_type = f"{mimetype}; charset=utf-8"
     response.set_etag(digest)

@@ -177,6 +177,29 @@ def test_the_widget_is_light_cached_like_the_counter_and_sets_no_cookie(app, cli
     assert again.status_code == 304
 
 
+def test_the_widget_is_drawn_once_per_language_while_browsers_may_keep_it(
+        app, client, database):
+    """Framed on every visit of other sites: the counter may lag as long as browsers are
+    told to keep it, and a new text or status shows at once."""
+    from flask import template_rendered
+    app.config["COUNTER_CACHE_SECONDS"] = 60
+    drawn = []
+
+    def record(sender, template, context, **extra):
+        drawn.append(template.name)
+    template_rendered.connect(record, app)
+    first = widget_count(client)
+    Campaign.update(signature_count=first + 5).where(
+        Campaign.slug == "arret-migration-m365").execute()
+    assert widget_count(client) == first
+    english = client.get(WIDGET, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ">Sign<" in english and f"<strong>{first + 5}</strong> participations" in english
+    assert drawn.count("reach/widget.html") == 2
+    Campaign.content_changed(campaign_at(DEMO_CYBERACTION).id)
+    assert widget_count(client) == first + 5
+    template_rendered.disconnect(record, app)
+
+
 def test_the_widget_shows_the_goal_bar_and_a_sign_link_opening_a_new_tab(client, database):
     Campaign.update(goal=5000, signature_count=1718).where(
         Campaign.slug == "arret-migration-m365").execute()

@@ -7,6 +7,7 @@ from flask_login import current_user
 from blueprints.campaigns.pages import KINDS, get_campaign
 from blueprints.errors import error_response, redraws_expired_form
 from blueprints.limits import configured
+from blueprints.public_cache import shared_render
 from blueprints.reach import bp
 from blueprints.reach.forms import RecommendForm
 from blueprints.recommenders import may_recommend, sender
@@ -41,11 +42,17 @@ def campaign_link(campaign):
 def widget(kind, slug):
     """The compact widget: title, live counter, goal, and a link to sign."""
     campaign = get_campaign(kind, slug)
-    response = make_response(render_template("reach/widget.html", campaign=campaign))
     seconds = current_app.config["COUNTER_CACHE_SECONDS"]
+    # Framed on every visit of the sites that show it: drawn once per language every
+    # few seconds, the counter as fresh as what browsers are told to keep.
+    key = ("widget", campaign.id, campaign.content_version, campaign.hide_counter,
+           campaign.is_open())
+    body, digest = shared_render(
+        key, lambda: render_template("reach/widget.html", campaign=campaign), seconds)
+    response = make_response(body)
     response.headers["Cache-Control"] = f"public, max-age={seconds}, stale-while-revalidate=30"
     response.headers["Content-Security-Policy"] = WIDGET_POLICY
-    response.add_etag()
+    response.set_etag(digest)
     return response.make_conditional(request)
 
 
