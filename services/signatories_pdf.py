@@ -6,22 +6,24 @@ row): each row is one text object written with the font's own encoder, and each
 finished page is compressed at once, so memory stays flat whatever the count.
 The layout is fixed, so the number of pages is known before the first footer.
 
-Names in scripts DejaVu Sans lacks (Devanagari, Thai, Chinese, Korean…) are
-split into runs, each drawn with the first fallback font that has its letters;
-a fallback is read only when a name needs it. Right-to-left runs are drawn in
-visual order, and Arabic letters in their joined forms.
+A value in a script DejaVu Sans lacks (Devanagari, Thai, Chinese, Korean…) or
+written right to left leaves that path: fpdf2's `cell()` draws it, with fpdf2's
+Unicode bidirectional algorithm and HarfBuzz's shaping (uharfbuzz), each letter
+in the first fallback font that has it; a fallback is read only when a name
+needs it, and a drawing is kept for the next row with the same value.
 """
+import bisect
 import logging
 import math
 import os
 import re
 import unicodedata
 import zlib
-from typing import NamedTuple
+from operator import add
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.enums import PDFResourceType
+from fpdf.enums import PDFResourceType, XPos
 from fpdf.output import OutputProducer
 from fpdf.syntax import Name
 
@@ -66,7 +68,14 @@ CONTINUED_TITLE_HEIGHT = 6.0
 WIDTHS = (36, 31, 23, 41, 35, 20)
 STRIPE_GREY = 0.94
 CELL_CACHE_SIZE = 20_000
+DRAWING_CACHE_SIZE = 5_000  # a shaped cell's operators take a kilobyte or so
 ELLIPSIS = "…"
+# A cell DejaVu Sans cannot draw on its own, in the cache of encoded cells.
+SHAPED = object()
+# Bidirectional text: DejaVu Sans has Hebrew and Arabic letters, not their order.
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+JOINERS = "\u200c\u200d"
+VIRAMA = 9  # the canonical combining class of the Indic viramas
 
 
 class FontMissing(RuntimeError):
@@ -143,6 +152,7 @@ class SignatoriesPdf(FPDF):
         self.packed = set()
         self._row_font = None
         self._cells = {}
+        self._drawings = {}
         self._starts = {}
         # Text moves from column to column by each one's width.
         self._steps = [""] + [f"{width * self.k:.2f} 0 Td " for width in WIDTHS[:-1]]
@@ -212,9 +222,11 @@ class SignatoriesPdf(FPDF):
         if self.rows_left == 0:
             self._next_page()
         font = self._row_font or self._select_row_font()
-        cells = " ".join(step + self._encoded_cell(font, value, width)
-                         for step, value, width in zip(self._steps, values, WIDTHS))
-        self._out(f"{self._row_start(font)} {cells} ET Q")
+        cells = [self._encoded_cell(font, value, width) for value, width in zip(values, WIDTHS)]
+        if SHAPED in cells:
+            self._shaped_row(values, cells)
+        else:
+            self._out(f"{self._row_start(font)} {' '.join(map(add, self._steps, cells))} ET Q")
         self.y += ROW_HEIGHT
         self.rows_left -= 1
         self.rows_on_page += 1
@@ -222,7 +234,7 @@ class SignatoriesPdf(FPDF):
     def _row_start(self, font):
         """Save the state, draw the stripe, open the text at the row's baseline. Rows sit
         at the same heights on every page: each start is formatted once."""
-        striped = self.rows_on_page % 2 == 1
+        striped = self._striped()
         key = (round(self.y, 3), striped)
         start = self._starts.get(key)
         if start is None:
@@ -230,15 +242,21 @@ class SignatoriesPdf(FPDF):
             stripe = (f"{STRIPE_GREY} g {self.l_margin * self.k:.2f} "
                       f"{(top - ROW_HEIGHT) * self.k:.2f} {self.epw * self.k:.2f} "
                       f"{ROW_HEIGHT * self.k:.2f} re f " if striped else "")
-            baseline = (top - ROW_HEIGHT / 2 - 0.3 * ROW_FONT_SIZE / self.k) * self.k
             start = self._starts[key] = (
                 f"q {stripe}0 g BT /F{font.i} {ROW_FONT_SIZE:.2f} Tf "
-                f"{(self.l_margin + PADDING) * self.k:.2f} {baseline:.2f} Td")
+                f"{(self.l_margin + PADDING) * self.k:.2f} {self._baseline():.2f} Td")
         return start
 
+    def _striped(self):
+        return self.rows_on_page % 2 == 1
+
+    def _baseline(self):
+        """The row's baseline in PDF coordinates, which run up from the bottom of the page."""
+        return (self.h - self.y - ROW_HEIGHT / 2 - 0.3 * ROW_FONT_SIZE / self.k) * self.k
+
     def _encoded_cell(self, font, value, width):
-        """The text operator for one value; towns, first names, professions and dates
-        repeat, and fitting then encoding them is most of the time a row takes."""
+        """The text operator for one value, or SHAPED; towns, first names, professions and
+        dates repeat, and fitting then encoding them is most of the time a row takes."""
         key = (value, width)
         encoded = self._cells.get(key)
         if encoded is None:
@@ -248,7 +266,7 @@ class SignatoriesPdf(FPDF):
             if self._row_chars.issuperset(text) and not RIGHT_TO_LEFT.search(text):
                 encoded = font.encode_text(self.fit(text, width, font, ROW_FONT_SIZE))
             else:
-                encoded = self._runs_cell(font, text, width)
+                encoded = SHAPED
             self._cells[key] = encoded
         return encoded
 
@@ -258,54 +276,93 @@ class SignatoriesPdf(FPDF):
         self._row_chars = frozenset(map(chr, self._row_font.glyph_ids))
         return self._row_font
 
-    # Rows in other scripts: runs of fallback fonts ------------------------------------------
+    # Rows in other scripts: fpdf2 draws them, shaped by HarfBuzz ---------------------------
 
-    def _runs_cell(self, row_font, text, width):
-        """Each letter in the first font that has it, cut to the column by each one's width,
-        in visual order; the cell ends in the row's font, where the next one starts."""
-        glyphs = self._fonts_of(row_font, text)
-        if ARABIC.search(text):
-            glyphs = arabic_joined(glyphs)
-        glyphs = self._cut(glyphs, width, row_font)
-        if RIGHT_TO_LEFT.search(text):
-            glyphs = visual_order(glyphs)
-        parts, current = [], row_font
-        for font, run in runs(glyphs):
-            if font is not current:
-                parts.append(f"/F{font.i} {ROW_FONT_SIZE:.2f} Tf")
-                current = font
-            parts.append(encode_run(font, run))
-        if current is not row_font:
-            parts.append(f"/F{row_font.i} {ROW_FONT_SIZE:.2f} Tf")
-        return " ".join(parts)
+    def _shaped_row(self, values, cells):
+        """A row with a value DejaVu cannot draw as it is: fpdf2's own cell() draws that
+        value, in bidirectional order, shaped by HarfBuzz (joined Arabic letters, Indic
+        vowel signs before their consonant), each letter in the first font that has it.
+        The row's other values keep their encoded cells, one text object each."""
+        with self.local_context(font_family=FONT, font_style="", font_size_pt=ROW_FONT_SIZE,
+                                text_color=0):
+            if self._striped():
+                self.set_fill_color(STRIPE_GREY * 255)
+                self.rect(self.l_margin, self.y, self.epw, ROW_HEIGHT, style="F")
+            self.set_fill_color(0)  # the colour text is drawn in
+            # The row's font set on the page first: otherwise fpdf2 sets the font of the
+            # first cell's first letter, or sets DejaVu only inside that cell's own q…Q.
+            self._out(self._set_font_for_page(self.current_font, self.font_size_pt))
+            self.set_text_shaping(True)
+            left = self.l_margin
+            for value, width, encoded in zip(values, WIDTHS, cells):
+                if encoded is SHAPED:
+                    drawing = self._shaped_drawing(value, width)
+                    self._out(b"q 1 0 0 1 %.2f %.2f cm %s Q"
+                              % (left * self.k, -self.y * self.k, drawing))
+                else:
+                    self._out(f"BT {(left + PADDING) * self.k:.2f} {self._baseline():.2f} Td "
+                              f"{encoded} ET")
+                left += width
 
-    def _fonts_of(self, row_font, text):
-        """The text as glyphs; a combining mark stays in its letter's font if it can."""
-        glyphs = []
-        for char in text:
-            previous = glyphs[-1].font if glyphs else None
-            if previous is not None and unicodedata.category(char).startswith("M") \
-                    and ord(char) in previous.glyph_ids:
-                font = previous
-            elif ord(char) in row_font.glyph_ids:
-                font = row_font
-            else:
-                name = fallback_for(ord(char))
-                font = self._fallback_font(name) if name else row_font
-                char = char if name else "?"
-            glyphs.append(Glyph(char, font, char))
-        return glyphs
+    def _shaped_drawing(self, value, width):
+        """What fpdf2 draws for the value in the page's top left corner, each cell moving it
+        to itself: a shaped cell takes half a millisecond, fifty encoded ones, and names
+        repeat."""
+        key = (value, width)
+        drawing = self._drawings.get(key)
+        if drawing is None:
+            if len(self._drawings) >= DRAWING_CACHE_SIZE:
+                self._drawings.clear()
+            text = self._drawable(one_line(value))
+            drawing, text_width = self._drawn_in_corner(text, width)
+            if text_width > width - 2 * PADDING:
+                drawing, _ = self._drawn_in_corner(self._shaped_cut(text, width), width)
+            self._drawings[key] = drawing
+        return drawing
 
-    def _cut(self, glyphs, width, row_font):
-        room = (width - 2 * PADDING) * self.k * 1000 / ROW_FONT_SIZE
-        index = cut_index([glyph.font.cw[ord(glyph.shown)] for glyph in glyphs], room,
-                          row_font.cw[ord(ELLIPSIS)])
-        if index is None:
-            return glyphs
-        kept = glyphs[:index]
-        while kept and kept[-1].text.isspace():
-            kept.pop()
-        return kept + [Glyph(ELLIPSIS, row_font, ELLIPSIS)]
+    def _drawn_in_corner(self, text, width):
+        """The operators fpdf2's cell() writes for the text in the page's top left corner,
+        taken back out of the page, and the text's width."""
+        contents, row_y = self.pages[self.page].contents, self.y
+        start = len(contents)
+        self.x, self.y = PADDING - self.c_margin, 0  # where encoded cells start in a column
+        self._shaped_cell(text, width)  # leaves x at the end of the text
+        self.y = row_y
+        drawing = bytes(contents[start:]).strip()
+        del contents[start:]
+        return drawing, self.x - PADDING
+
+    def _shaped_cell(self, text, width):
+        """Shaped glyphs are in visual order, a vowel sign before its consonant, and a glyph
+        may stand for several letters or none: a reader copies the cell's ActualText, the
+        text as typed. Not for right-to-left text, which readers put back in order
+        themselves, and whose ActualText Poppler would reverse."""
+        marked = not RIGHT_TO_LEFT.search(text)
+        if marked:
+            self._out(f"/Span <</ActualText <FEFF{text.encode('utf-16-be').hex()}>>> BDC")
+        self.cell(width, ROW_HEIGHT, text, new_x=XPos.END)
+        if marked:
+            self._out("EMC")
+
+    def _drawable(self, text):
+        """The text with "?" for the letters no font here draws."""
+        return "".join(char if ord(char) in self._row_font.glyph_ids or fallback_for(ord(char))
+                       else "?" for char in text)
+
+    def _shaped_cut(self, text, width):
+        """The text cut with … to its column, measured as HarfBuzz shapes it, and cut only
+        where a cut leaves letters whole."""
+        room = width - 2 * PADDING
+        cuts = [index for index in range(1, len(text)) if starts_cluster(text, index)]
+        fitting = bisect.bisect_right(
+            cuts, room, key=lambda index: self.get_string_width(cut_at(text, index)))
+        return cut_at(text, cuts[fitting - 1]) if fitting else ELLIPSIS
+
+    def get_fallback_font(self, char, style=""):
+        """fpdf2's question for a letter the row's font lacks: the first fallback that has
+        it, read the first time a name needs it."""
+        name = fallback_for(ord(char))
+        return self._fallback_font(name).fontkey if name else None
 
     def _fallback_font(self, name):
         """The fallback's fpdf2 font, read the first time a name needs it."""
@@ -314,7 +371,8 @@ class SignatoriesPdf(FPDF):
             family = f"Fallback-{name.rsplit('.', 1)[0]}"
             self.add_font(family, fname=first_copy(name, FALLBACK_DIRS))
             font = self._fallbacks[name] = self.fonts[family.lower()]
-            self._resource_catalog.add(PDFResourceType.FONT, font.i, self.page)
+            # Known as a fallback, it is not taken for the cell's own font when it draws first.
+            self.set_fallback_fonts([*self._fallback_font_ids, family])
         return font
 
     def _list_fallbacks_on_page(self):
@@ -372,192 +430,16 @@ def cut_index(widths, room, ellipsis_width):
     return len(widths)
 
 
-class Glyph(NamedTuple):
-    """What a cell draws: `shown`'s glyph in `font`, copied out of the PDF as `text` (one
-    letter, or two for Arabic's lam-alef)."""
-    text: str
-    font: object
-    shown: str
+def starts_cluster(text, index):
+    """Whether a cut before text[index] leaves every letter whole: not before a vowel sign,
+    an accent or a joiner, nor after a virama, which binds the next consonant to its own."""
+    char, previous = text[index], text[index - 1]
+    return not (unicodedata.category(char).startswith("M") or char in JOINERS
+                or previous in JOINERS or unicodedata.combining(previous) == VIRAMA)
 
 
-def runs(glyphs):
-    """Consecutive glyphs of one font grouped: (font, [glyphs])."""
-    grouped = []
-    for glyph in glyphs:
-        if grouped and grouped[-1][0] is glyph.font:
-            grouped[-1][1].append(glyph)
-        else:
-            grouped.append((glyph.font, [glyph]))
-    return grouped
-
-
-def encode_run(font, glyphs):
-    """A Tj of one run, in the codes of the font's subset."""
-    codes = []
-    for glyph in glyphs:
-        code = font.subset.pick(ord(glyph.text)) if glyph.text == glyph.shown \
-            else form_code(font, glyph)
-        if code is not None:
-            codes.append(chr(code))
-    return f"({font.escape_text(''.join(codes))}) Tj"
-
-
-def form_code(font, glyph):
-    """The subset's code for a joined Arabic form: its own glyph, the plain letters as text,
-    so that a name copied out of the PDF is the name that was typed."""
-    shown = ord(glyph.shown)
-    subset_glyph = font.subset.get_glyph(
-        glyph=font.glyph_ids[shown], unicode=tuple(map(ord, glyph.text)),
-        glyph_name=font.cmap[shown], glyph_width=int(font.cw[shown]))
-    return font.subset.pick_glyph(subset_glyph)
-
-
-# Right-to-left text ------------------------------------------------------------------------
-
-RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
-RTL_CLASSES = {"R", "AL"}
-NUMBER_CLASSES = {"EN", "AN"}
-MIRRORED = dict(zip("()[]{}<>«»‹›", ")(][}{><»«›‹"))
-
-
-def visual_order(glyphs):
-    """The glyphs left to right as drawn: the Unicode bidirectional algorithm for one line
-    without explicit embeddings (rules W1-W7, N1-N2, I1-I2, L2, L4 for brackets)."""
-    classes = [unicodedata.bidirectional(glyph.text[0]) or "L" for glyph in glyphs]
-    if not RTL_CLASSES.intersection(classes):
-        return glyphs
-    base = 1 if next((kind for kind in classes if kind in RTL_CLASSES or kind == "L"),
-                     "L") != "L" else 0
-    levels = embedding_levels(resolved_weak(classes, base), base)
-    glyphs = [mirrored(glyph) if level % 2 else glyph for glyph, level in zip(glyphs, levels)]
-    order = list(range(len(glyphs)))
-    for level in range(max(levels), 0, -1):
-        start = None
-        for position in range(len(order) + 1):
-            inside = position < len(order) and levels[order[position]] >= level
-            if inside and start is None:
-                start = position
-            elif not inside and start is not None:
-                order[start:position] = reversed(order[start:position])
-                start = None
-    return [glyphs[index] for index in order]
-
-
-def resolved_weak(classes, base):
-    """Marks take their letter's class, numbers after Arabic letters are Arabic numbers,
-    European numbers after Latin letters are Latin; the rest is strong or neutral."""
-    resolved, last_strong = [], "R" if base else "L"
-    for kind in classes:
-        if kind == "NSM":
-            kind = resolved[-1] if resolved else last_strong
-        if kind == "EN" and last_strong == "AL":
-            kind = "AN"
-        elif kind == "EN" and last_strong == "L":
-            kind = "L"
-        if kind in RTL_CLASSES or kind == "L":
-            last_strong = kind
-        resolved.append("R" if kind == "AL" else kind)
-    return resolved
-
-
-def embedding_levels(kinds, base):
-    """Neutrals between two runs of one direction take it, other neutrals the line's; then
-    right-to-left letters are odd, numbers and left-to-right letters in RTL even."""
-    def direction(kind):
-        return "R" if kind == "R" or kind in NUMBER_CLASSES else "L"
-    edge = "R" if base else "L"
-    levels, index = [], 0
-    while index < len(kinds):
-        kind = kinds[index]
-        if kind in RTL_CLASSES or kind == "L" or kind in NUMBER_CLASSES:
-            levels.append(level_of(kind, base))
-            index += 1
-            continue
-        end = index
-        while end < len(kinds) and kinds[end] not in ("R", "L", "EN", "AN"):
-            end += 1
-        before = direction(kinds[index - 1]) if index else edge
-        after = direction(kinds[end]) if end < len(kinds) else edge
-        neutral = before if before == after else edge
-        levels.extend([level_of(neutral, base)] * (end - index))
-        index = end
-    return levels
-
-
-def level_of(kind, base):
-    if base == 0:
-        return {"L": 0, "R": 1}.get(kind, 2)
-    return 1 if kind == "R" else 2
-
-
-def mirrored(glyph):
-    if glyph.text in MIRRORED and glyph.text == glyph.shown:
-        return glyph._replace(shown=MIRRORED[glyph.text])
-    return glyph
-
-
-# Arabic letters joined ----------------------------------------------------------------------
-
-def presentation_forms():
-    """{(letter, form): presentation character} and {(lam, alef, form): ligature}, read from
-    Unicode's own decompositions of the presentation forms."""
-    forms, ligatures = {}, {}
-    for code in [*range(0xFB50, 0xFE00), *range(0xFE70, 0xFEFF)]:
-        parts = unicodedata.decomposition(chr(code)).split()
-        if len(parts) < 2 or parts[0] not in ("<isolated>", "<final>", "<initial>", "<medial>"):
-            continue
-        letters = tuple(chr(int(part, 16)) for part in parts[1:])
-        form = parts[0].strip("<>")
-        if len(letters) == 1:
-            forms.setdefault((letters[0], form), chr(code))
-        elif len(letters) == 2 and letters[0] == LAM and letters[1] in ALEFS:
-            ligatures.setdefault((*letters, form), chr(code))
-    return forms, ligatures
-
-
-LAM = "\u0644"
-ALEFS = "\u0622\u0623\u0625\u0627"  # with madda, hamza above, hamza below, plain
-ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
-FORMS, LAM_ALEFS = presentation_forms()
-DUAL_JOINING = {letter for letter, form in FORMS if form in ("initial", "medial")} | {"\u0640"}
-RIGHT_JOINING = {letter for letter, form in FORMS if form == "final"} - DUAL_JOINING
-
-
-def arabic_joined(glyphs):
-    """Each Arabic letter in its isolated, initial, medial or final form, and lam-alef as one
-    ligature, where the letter's font has the form: without shaping, letters stand apart."""
-    letters = [index for index, glyph in enumerate(glyphs)
-               if unicodedata.category(glyph.text) not in ("Mn", "Me")]
-    joined = list(glyphs)
-    for position, index in enumerate(letters):
-        if joined[index] is None:  # the alef of a lam-alef
-            continue
-        glyph = glyphs[index]
-        before = glyphs[letters[position - 1]].text if position else ""
-        after_index = letters[position + 1] if position + 1 < len(letters) else None
-        after = glyphs[after_index].text if after_index is not None else ""
-        joins_before = before in DUAL_JOINING and (glyph.text in DUAL_JOINING
-                                                   or glyph.text in RIGHT_JOINING)
-        ligature = LAM_ALEFS.get((glyph.text, after, "final" if joins_before else "isolated"))
-        if ligature and has_glyph(glyph.font, ligature) and glyphs[after_index].font is glyph.font:
-            joined[index] = Glyph(glyph.text + after, glyph.font, ligature)
-            joined[after_index] = None
-            continue
-        joins_after = glyph.text in DUAL_JOINING and (after in DUAL_JOINING
-                                                      or after in RIGHT_JOINING)
-        form = FORM_BY_JOINS[joins_before, joins_after]
-        shown = FORMS.get((glyph.text, form))
-        if shown and has_glyph(glyph.font, shown):
-            joined[index] = glyph._replace(shown=shown)
-    return [glyph for glyph in joined if glyph is not None]
-
-
-FORM_BY_JOINS = {(False, False): "isolated", (True, False): "final",
-                 (False, True): "initial", (True, True): "medial"}
-
-
-def has_glyph(font, char):
-    return ord(char) in font.glyph_ids
+def cut_at(text, index):
+    return text[:index].rstrip() + ELLIPSIS
 
 
 class PackedPagesOutput(OutputProducer):
