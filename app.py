@@ -10,7 +10,8 @@ import commands
 import config as settings
 from blueprints import (
     accounts, admin, api, campaigns, comments, devmail, elus, errors, feeds, filters, languages,
-    moderation, newsletter, proposals, reach, request_log, site_pages, switches, system,
+    moderation, newsletter, proposals, reach, rendering, request_log, site_pages, switches,
+    system,
 )
 from extensions import babel, csrf, limiter, login_manager, mail
 from models import db, is_sqlite, open_database
@@ -62,6 +63,7 @@ def create_app(config=None):
     app.register_blueprint(reach.bp)
     app.register_blueprint(site_pages.bp)
     languages.register(app)
+    rendering.register(app)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(devmail.bp)
     if app.config.get("BENCH_FLOOR", settings.env_bool("BENCH_FLOOR")):

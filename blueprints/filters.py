@@ -4,12 +4,11 @@ import re
 from zoneinfo import ZoneInfo
 
 import nh3
-from babel import Locale
 from babel.dates import format_date, format_datetime
-from flask_babel import get_locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from blueprints.languages import LOCALES, current_language
 from services import elus
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -19,7 +18,7 @@ def to_local(value):
 
 
 def _locale():
-    return get_locale() or Locale("fr")
+    return LOCALES[current_language()]
 
 
 def local_date(value):
@@ -47,15 +46,14 @@ def local_datetime(value):
     return format_datetime(to_local(value), format="medium", locale=locale)
 
 
-@functools.lru_cache(maxsize=8)
-def _group_separator(locale):
-    # French groups thousands with a narrow no-break space, English with a comma.
-    return locale.number_symbols["latn"]["group"]
+# French groups thousands with a narrow no-break space, English with a comma.
+GROUP_SEPARATORS = {code: locale.number_symbols["latn"]["group"]
+                    for code, locale in LOCALES.items()}
 
 
 def thousands(number):
     """1 718 in French, 1,718 in English (cheaper than Babel's formatter on long lists)."""
-    return f"{number:,}".replace(",", _group_separator(_locale()))
+    return f"{number:,}".replace(",", GROUP_SEPARATORS[current_language()])
 
 
 ENGLISH_SUFFIXES = {1: "st", 2: "nd", 3: "rd"}

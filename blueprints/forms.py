@@ -1,4 +1,5 @@
 """Forms of the public pages, with their rules and French messages."""
+import functools
 import re
 import unicodedata
 
@@ -132,8 +133,7 @@ class IdentityForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [SelectChoice(code, name)
-                                for code, name in country_choices(current_language())]
+        self.country.choices = country_select_choices(current_language())
 
     def validate_email(self, field):
         field.data = checked_email(field.data)
@@ -161,6 +161,12 @@ class IdentityForm(FlaskForm):
             "profession": self.profession.data or "",
             "address": self.address.data or "",
         }
+
+
+@functools.lru_cache(maxsize=8)
+def country_select_choices(language):
+    """The country options in `language`, built once per process (every form shows them)."""
+    return tuple(SelectChoice(code, name) for code, name in country_choices(language))
 
 
 def checked_email(value):

@@ -12,9 +12,9 @@ import threading
 import time
 
 from flask import current_app, make_response, request, session
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
+from blueprints.languages import current_language
 from services import switches
 
 PLACEHOLDER = "__CSRF_TOKEN__"
@@ -64,7 +64,7 @@ def cached_page(key, render, live_parts=()):
         return _private(make_response(render()))
     # A page rendered before an operator's switch turned (signing paused, read-only)
     # is never served after it; French and English readers each get their own copy.
-    key = (key, switches.current().version, str(get_locale()))
+    key = (key, switches.current().version, current_language())
     fills = {PLACEHOLDER: generate_csrf()}
     fills.update((f"__LIVE_PART_{number}__", part()) for number, part in enumerate(live_parts))
     pages = _pages()

@@ -6,8 +6,8 @@ Unlike the pages of blueprints/page_cache.py they carry no CSRF token and depend
 no session, so a member gets the same copy as a visitor.
 """
 from flask import current_app, make_response, request
-from flask_babel import get_locale
 
+from blueprints.languages import current_language
 from blueprints.page_cache import PageCache
 
 
@@ -19,7 +19,7 @@ def shared_render(key, render, seconds):
     """(body, digest) of what `render` gives for `key` in this request's language,
     rendered at most once every `seconds` per process."""
     documents = _documents()
-    key = (key, str(get_locale()))
+    key = (key, current_language())
     cached = documents.get(key, seconds) if seconds else None
     return cached if cached is not None else documents.put(key, render())
 

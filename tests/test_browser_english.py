@@ -26,12 +26,17 @@ PROPOSAL_SENT = "Thank you: your proposal has been passed on to the moderators."
 CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
 
 
-@pytest.fixture(params=SETUPS, ids=SETUP_IDS)
-def english_page(request, browser):
-    javascript, viewport = request.param
+def english_tab(browser, setup):
+    javascript, viewport = setup
     page = new_page(browser, locale="en-GB", java_script_enabled=javascript)
     page.set_viewport_size(viewport)
     page.javascript = javascript
+    return page
+
+
+@pytest.fixture(params=SETUPS, ids=SETUP_IDS)
+def english_page(request, browser):
+    page = english_tab(browser, request.param)
     yield page
     page.context.close()
 
@@ -39,10 +44,7 @@ def english_page(request, browser):
 @pytest.fixture(params=SETUPS[::3], ids=SETUP_IDS[::3])
 def english_page_two_ways(request, browser):
     """JavaScript at 1280 px, none at 375 px: for the longer flows."""
-    javascript, viewport = request.param
-    page = new_page(browser, locale="en-GB", java_script_enabled=javascript)
-    page.set_viewport_size(viewport)
-    page.javascript = javascript
+    page = english_tab(browser, request.param)
     yield page
     page.context.close()
 
