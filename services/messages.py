@@ -112,18 +112,40 @@ def queue_confirmation_request(signature, campaign, reminder=False):
     return save(confirmation_request(signature, campaign, reminder), signature.id)
 
 
+# Every signer of a campaign gets the same confirmation email but for its two links: the
+# bodies are rendered once per campaign version, language and kind (first or reminder),
+# with slots the links fill (tokens are URL-safe: nothing in them needs escaping).
+CONFIRM_SLOT, MANAGE_SLOT = "__confirm_url__", "__manage_url__"
+
+
 def confirmation_request(signature, campaign, reminder=False):
     """Ask the signer to confirm: double opt-in (again, on a second attempt)."""
     with written_in(language_of(signature)):
-        return build(
-            "confirmation", "confirm_signature", [signature.email],
-            _("Confirmez votre participation : %(title)s", title=campaign.title),
-            signature=signature, campaign=campaign,
-            confirm_url=confirmation_url(signature), campaign_url=campaign_url(campaign),
-            manage_url=manage_url(signature),
-            max_age_days=current_app.config["CONFIRMATION_MAX_AGE"] // 86400,
-            reminder=reminder,
-        )
+        subject = _("Confirmez votre participation : %(title)s", title=campaign.title)
+        text, html = _confirmation_bodies(campaign, reminder)
+    links = ((CONFIRM_SLOT, confirmation_url(signature)), (MANAGE_SLOT, manage_url(signature)))
+    for slot, url in links:
+        text, html = text.replace(slot, url), html.replace(slot, url)
+    return {"category": "confirmation", "to_addrs": ",".join(bare_addresses([signature.email])),
+            "subject": subject, "body_text": text, "body_html": html}
+
+
+def _confirmation_bodies(campaign, reminder):
+    """(text, html) of templates/email/confirm_signature.*, which may use the campaign and
+    the links, never the signer (the same bodies serve every signer)."""
+    bodies = current_app.extensions.setdefault("confirmation_bodies", {})
+    max_age_days = current_app.config["CONFIRMATION_MAX_AGE"] // 86400
+    key = (campaign.id, campaign.content_version, language_in_force(), reminder, max_age_days)
+    found = bodies.get(key)
+    if found is None:
+        message = build("confirmation", "confirm_signature", [], "", campaign=campaign,
+                        confirm_url=CONFIRM_SLOT, manage_url=MANAGE_SLOT,
+                        campaign_url=campaign_url(campaign), max_age_days=max_age_days,
+                        reminder=reminder)
+        if len(bodies) > 1000:  # bounded: campaigns are few, versions move
+            bodies.clear()
+        found = bodies[key] = (message["body_text"], message["body_html"])
+    return found
 
 
 def queue_already_signed_notice(signature, campaign):

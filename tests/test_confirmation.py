@@ -97,3 +97,24 @@ def test_confirming_after_the_campaign_closed_is_refused(client, database):
     assert response.status_code == 409
     assert "Campagne close" in response.get_data(as_text=True)
     assert Signature.get().status == Signature.PENDING
+
+
+def test_each_signer_gets_their_own_links_and_an_edited_campaign_its_new_title(client, database):
+    """The bodies are rendered once per campaign version and language, the links put in
+    for each signer."""
+    post_signature(client, email="une@example.net")
+    post_signature(client, email="deux@example.net")
+    first, second = OutboxMessage.select().where(
+        OutboxMessage.category == "confirmation").order_by(OutboxMessage.id)
+    assert LINK.search(first.body_text).group(1) != LINK.search(second.body_text).group(1)
+    assert LINK.search(first.body_html).group(1) == LINK.search(first.body_text).group(1)
+    assert "__confirm_url__" not in first.body_html + second.body_text
+    confirm(client, LINK.search(second.body_text).group(1))
+    assert Signature.get(Signature.email == "deux@example.net").status == Signature.CONFIRMED
+    assert Signature.get(Signature.email == "une@example.net").status == Signature.PENDING
+    campaign = campaign_at(DEMO_CYBERACTION)
+    Campaign.update(title="Un titre tout neuf").where(Campaign.id == campaign.id).execute()
+    Campaign.content_changed(campaign.id)
+    post_signature(client, email="trois@example.net")
+    third = OutboxMessage.select().order_by(OutboxMessage.id.desc()).get()
+    assert "Un titre tout neuf" in third.body_text and "Un titre tout neuf" in third.subject
