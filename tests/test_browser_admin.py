@@ -1,4 +1,5 @@
-"""Running a campaign in real Chromium, with JavaScript on and off: an admin creates it,
+"""Running a campaign in real Chromium, with JavaScript on and off, on a 1280 px screen and
+a 375 px phone: an admin creates it,
 previews it and publishes it; a visitor signs it and the letter reaches its new target
 through a real SMTP server; the admin closes it and it joins the Bilans.
 
@@ -30,6 +31,8 @@ BILAN = "La ministre a annoncé un **appel d'offres européen**."
 THANKS = "Merci\u00a0! Il reste une étape."
 CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
 PARIS = ZoneInfo("Europe/Paris")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture
@@ -201,12 +204,15 @@ def assert_in_bilans_and_closed(visitor, server, mode):
     screenshot(visitor, f"admin-{mode}-5-closed")
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "375px"])
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 def test_admin_creates_previews_publishes_a_visitor_signs_then_it_closes_into_bilans(
-        browser, server, smtp_server, javascript):
-    mode = "js" if javascript else "nojs"
+        browser, server, smtp_server, javascript, viewport):
+    mode = f"{'js' if javascript else 'nojs'}-{viewport['width']}"
     admin = new_page(browser, java_script_enabled=javascript)
     visitor = new_page(browser, java_script_enabled=javascript)
+    admin.set_viewport_size(viewport)
+    visitor.set_viewport_size(viewport)
     try:
         log_in_as_admin(admin, server)
         create_preview_and_publish(browser, admin, server, mode)
