@@ -66,11 +66,11 @@ screenshots: dev-install
 	$(BIN)/python scripts/screenshots.py --out screenshots
 
 catalogue-extract: install
-	$(BIN)/pybabel --quiet extract -F babel.cfg --ignore-dirs ".* __pycache__" -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --sort-by-file \
+	$(BIN)/pybabel --quiet extract -F babel.cfg --ignore-dirs ".* __pycache__" -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --sort-by-file --width 100 \
 	  --project Interpelle --copyright-holder "Interpelle" -o $(POT) .
 
 catalogue-update: catalogue-extract
-	$(BIN)/pybabel --quiet update -i $(POT) -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel --quiet update -i $(POT) -d translations --width 100 --no-fuzzy-matching --ignore-obsolete
 
 catalogue-compile: install
 	$(BIN)/pybabel --quiet compile -d translations --statistics

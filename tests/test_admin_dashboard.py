@@ -120,6 +120,17 @@ def test_per_day_chart_is_an_svg_with_a_bar_and_title_per_day_and_a_table(app, a
     assert 'role="img"' in svg and "<desc" in svg and "style=" not in svg
     assert "<script" not in html.split("</head>")[1]
     assert '<th scope="row">04/03/2026</th><td class="number">0</td>' in html
+    assert "Du 02/03/2026 au 05/03/2026 : 6 participations confirmées ; au plus 3 le " \
+           "05/03/2026." in svg
+
+
+def test_the_chart_says_participation_in_the_singular_for_one(app, admin, database):
+    campaign = campaign_at(DEMO_CYBERACTION)
+    add_signature(campaign, 1)
+    html = admin.get(dashboard_url(campaign)).get_data(as_text=True)
+    assert re.search(r"<desc[^>]*>Du \S+ au \S+ : 1 participation confirmée ;", html)
+    english = admin.get(dashboard_url(campaign), headers={"Accept-Language": "en"})
+    assert ": 1 confirmed participation; at most 1 on" in english.get_data(as_text=True)
 
 
 def test_dashboard_queries_read_only_the_indexes_on_sqlite(tmp_path):

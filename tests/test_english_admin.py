@@ -118,7 +118,7 @@ def test_suspects_show_their_signal_and_groups_in_english(app, admin, database):
     assert "By network" in page and "By email domain" in page
     assert "Burst from one network" in page
     french = html.unescape(admin.get("/admin/fraude").get_data(as_text=True))
-    assert "<strong>3</strong> participation(s) suspecte(s)" in french and "Rafale depuis un même réseau" in french
+    assert "<strong>3</strong> participations suspectes" in french and "Rafale depuis un même réseau" in french
 
 
 def test_the_dashboard_reads_in_english_with_english_numbers(app, admin, database):

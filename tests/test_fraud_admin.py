@@ -49,7 +49,7 @@ def test_suspects_are_grouped_by_network_domain_and_hour(app, admin, database):
         suspect(campaign, f"bot{number}@ferme.example")
     suspect(campaign, "autre@example.net", network="198.51.100.0/24")
     html = admin.get("/admin/fraude").get_data(as_text=True)
-    assert "<strong>4</strong> participation(s) suspecte(s)" in html
+    assert "<strong>4</strong> participations suspectes" in html
     with app.app_context():
         report = fraud.suspect_report()
     networks = [(group.value, group.count) for group in report.groups["reseau"]]
@@ -113,6 +113,15 @@ def test_a_selection_is_discarded_and_the_rest_stays(app, admin, database):
     assert OutboxMessage.select().count() == 0
 
 
+def test_the_message_after_discarding_agrees_with_the_number(app, admin, database):
+    campaign = campaign_at(DEMO_CYBERACTION)
+    rows = [suspect(campaign, f"bot{number}@ferme.example") for number in range(3)]
+    one = post(admin, "/admin/fraude/ecarter", ids=[str(rows[0].id)])
+    assert "1 participation écartée." in admin.get(one.location).get_data(as_text=True)
+    two = post(admin, "/admin/fraude/ecarter", ids=[str(rows[1].id), str(rows[2].id)])
+    assert "2 participations écartées." in admin.get(two.location).get_data(as_text=True)
+
+
 def test_nothing_chosen_is_refused_beside_the_list(app, admin, database):
     response = post(admin, "/admin/fraude/liberer")
     assert response.status_code == 422
@@ -141,7 +150,7 @@ def test_invalidating_shows_how_many_first_then_corrects_the_counters(app, admin
     preview = admin.get("/admin/fraude/invalider?reseau=203.0.113.0/24&domaine=bots.example")
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "<strong>4</strong> participation(s) confirmée(s)" in html
+    assert "<strong>4</strong> participations confirmées correspondent" in html
     assert Signature.select().where(Signature.status == fraud.INVALID).count() == 0
     stale = post(admin, "/admin/fraude/invalider", reseau="203.0.113.0/24",
                  domaine="bots.example", attendu="3")
@@ -256,9 +265,9 @@ def test_an_admin_releases_a_group_in_chromium(browser, live_server):
     page.get_by_role("button", name="Connexion").click()
     menu_entry(page, "Administration").click()
     page.get_by_role("link", name="Fraude").click()
-    expect(page.get_by_text("participation(s) suspecte(s)")).to_contain_text("3")
+    expect(page.locator(".fraud-total")).to_have_text("3 participations suspectes.")
     page.get_by_role("button", name=re.compile(r"^Libérer les 3 du groupe 203\.0\.113")).click()
-    expect(page.get_by_text("3 participation(s) libérée(s)")).to_be_visible()
+    expect(page.get_by_text("3 participations libérées : leurs courriels de confirmation sont partis.")).to_be_visible()
     page.context.close()
     assert Signature.select().where(Signature.status == Signature.PENDING).count() == 3
     assert OutboxMessage.select().where(OutboxMessage.category == "confirmation").count() == 3

@@ -125,15 +125,15 @@ def act_on_suspects(action, message):
 def release_suspects():
     """Libérer: pending again, and the confirmation email goes."""
     return act_on_suspects(fraud.release, lambda count: ngettext(
-        "%(num)s participation(s) libérée(s) : leur courriel de confirmation est parti.",
-        "%(num)s participation(s) libérée(s) : leur courriel de confirmation est parti.", count))
+        "%(num)s participation libérée : son courriel de confirmation est parti.",
+        "%(num)s participations libérées : leurs courriels de confirmation sont partis.", count))
 
 
 @bp.post("/fraude/ecarter")
 def discard_suspects():
     """Écarter: the suspects are deleted."""
     return act_on_suspects(fraud.discard, lambda count: ngettext(
-        "%(num)s participation(s) écartée(s).", "%(num)s participation(s) écartée(s).", count))
+        "%(num)s participation écartée.", "%(num)s participations écartées.", count))
 
 
 # Invalidating -------------------------------------------------------------------------
@@ -177,8 +177,8 @@ def invalidate():
     if str(expected) != form.attendu.data:
         return invalidation_page(form, status=409, changed=True)
     count = fraud.invalidate(current_user, form.criteria())
-    flash(ngettext("%(num)s participation(s) invalidée(s) : les compteurs sont corrigés.",
-                   "%(num)s participation(s) invalidée(s) : les compteurs sont corrigés.", count),
+    flash(ngettext("%(num)s participation invalidée : les compteurs sont corrigés.",
+                   "%(num)s participations invalidées : les compteurs sont corrigés.", count),
           "success")
     return redirect(url_for("admin.invalidation_preview"), code=303)
 
