@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SECRET_KEY", "screenshots-only-not-a-secret")
 
 from app import create_app  # noqa: E402
-from models import OutboxMessage, db  # noqa: E402
+from models import Announcement, Campaign, OutboxMessage, db  # noqa: E402
 import migrations  # noqa: E402
 from services import accounts, demo  # noqa: E402
 
@@ -55,6 +55,10 @@ def demo_site(folder):
         for _report in demo.load_demo_places():
             pass
         accounts.create_verified_user(ADMIN_EMAIL, ADMIN_PASSWORD, "admin")
+        presented = Campaign.select(Campaign.id).where(Campaign.status == Campaign.PUBLISHED)
+        Announcement.create(subject="Les cyberactions de décembre",
+                            body="Bonjour,\n\nTrois campagnes ont besoin de **vous** ce mois-ci.",
+                            campaign_ids=",".join(str(c.id) for c in presented.limit(3)))
         db.close()
     return app
 
@@ -132,11 +136,17 @@ def latest_confirmation_path(app):
 
 
 def campaign_id(app, path):
-    from models import Campaign
     with app.app_context():
         found = Campaign.by_slug(*path.strip("/").split("/")).id
         db.close()
     return found
+
+
+def announcement_id(app):
+    with app.app_context():
+        found = Announcement.select(Announcement.id).get().id
+        db.close()
+        return found
 
 
 def photograph(browser, app, base_url, language, folder):
@@ -150,7 +160,10 @@ def photograph(browser, app, base_url, language, folder):
     photographer.log_in()
     for name, path in [("profile", "/compte"), ("moderation", "/moderation"),
                        ("admin-campaign-form", "/admin/campagnes/nouvelle"),
-                       ("admin-dashboard", f"/admin/campagnes/{campaign_id(app, CYBERACTION)}/tableau")]:
+                       ("admin-dashboard", f"/admin/campagnes/{campaign_id(app, CYBERACTION)}/tableau"),
+                       ("admin-fraud", "/admin/fraude"),
+                       ("admin-newsletter-preview",
+                        f"/admin/lettre-d-infos/{announcement_id(app)}/apercu?langue={language}")]:
         photographer.visit(name, path)
     context.close()
 

@@ -296,9 +296,10 @@ def announcement_message(announcement, to, language, unsubscribe_link, items=Non
                               unsubscribe_url=unsubscribe_link)
 
 
-def preview(announcement):
-    """The email as a subscriber will get it (with a sample unsubscribe link)."""
-    return announcement_message(announcement, "abonne@example.org", "fr",
+def preview(announcement, language="fr"):
+    """The email as a subscriber who reads `language` will get it (with a sample
+    unsubscribe link): the announcement's own text, the frame in their language."""
+    return announcement_message(announcement, "abonne@example.org", language,
                                 messages.absolute_url("/lettre-d-infos/desabonner/" + "0" * 32))
 
 

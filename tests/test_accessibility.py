@@ -105,6 +105,7 @@ def test_newsletter_pages_break_no_accessibility_rule(page, live_server):
     for path in ["/admin/lettre-d-infos", "/admin/lettre-d-infos/nouvelle",
                  f"/admin/lettre-d-infos/{announcement.id}",
                  f"/admin/lettre-d-infos/{announcement.id}/apercu",
+                 f"/admin/lettre-d-infos/{announcement.id}/apercu?langue=en",
                  f"/admin/lettre-d-infos/{announcement.id}/envoyer"]:
         page.goto(live_server.url + path)
         assert violations(page) == [], path

@@ -110,6 +110,22 @@ def test_preview_shows_the_email_with_markdown_rendered_and_no_markup_passed_thr
     assert email.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
+def test_preview_in_english_frames_the_same_text_as_english_subscribers_get_it(
+        app, admin, database):
+    post_form(admin, body="**Trois** campagnes.", action="preview")
+    item = Announcement.get()
+    french = text(admin.get(f"/admin/lettre-d-infos/{item.id}/apercu"))
+    assert 'aria-current="page">Français</a>' in french and "Pour vous désabonner" in french
+    page = text(admin.get(f"/admin/lettre-d-infos/{item.id}/apercu?langue=en"))
+    assert 'aria-current="page">English</a>' in page
+    assert "because you asked for it" in page and "Pour vous désabonner" not in page
+    assert f"/admin/lettre-d-infos/{item.id}/apercu/courriel?langue=en" in page
+    email = text(admin.get(f"/admin/lettre-d-infos/{item.id}/apercu/courriel?langue=en"))
+    assert "<strong>Trois</strong> campagnes." in email and ">Unsubscribe</a>" in email
+    unknown = text(admin.get(f"/admin/lettre-d-infos/{item.id}/apercu/courriel?langue=xx"))
+    assert ">Me désabonner</a>" in unknown
+
+
 def test_envoyer_un_essai_mails_the_admin_alone(app, admin, smtp_server, database):
     subscribers(3)
     post_form(admin, action="test")

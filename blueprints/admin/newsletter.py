@@ -20,6 +20,8 @@ SAVED = _l("La lettre est enregistrée.")
 READ_ONLY = _l("Cette lettre est partie (ou part en ce moment) : elle ne change plus.")
 STATUS_LABELS = {Announcement.DRAFT: _l("Brouillon"), Announcement.SENDING: _l("En cours d'envoi"),
                  Announcement.SENT: _l("Envoyée")}
+# Subscribers read the frame of the email (greeting, links, footer) in their own language.
+PREVIEW_LANGUAGES = {"fr": "Français", "en": "English"}
 # The raw email shown inside the preview page: its own inline styles, nothing else at all.
 EMAIL_PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: "
                         "data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'")
@@ -147,18 +149,28 @@ def edit_announcement(announcement_id):
     return after_saving(announcement, chosen_action())
 
 
+def previewed_language():
+    """?langue=en: the email as a subscriber who reads English gets it; French otherwise."""
+    language = request.args.get("langue", "")
+    return language if language in PREVIEW_LANGUAGES else "fr"
+
+
 @bp.get("/lettre-d-infos/<int:announcement_id>/apercu")
 def announcement_preview(announcement_id):
-    """Aperçu: the email as subscribers will get it, HTML and text."""
+    """Aperçu: the email as subscribers will get it, HTML and text, in either language."""
     announcement = announcement_or_404(announcement_id)
+    language = previewed_language()
     return render_template("admin/newsletter_preview.html", announcement=announcement,
-                           message=newsletter.preview(announcement), status_labels=STATUS_LABELS)
+                           message=newsletter.preview(announcement, language),
+                           language=language, languages=PREVIEW_LANGUAGES,
+                           status_labels=STATUS_LABELS)
 
 
 @bp.get("/lettre-d-infos/<int:announcement_id>/apercu/courriel")
 def announcement_email(announcement_id):
     """The HTML email alone, framed by the preview page (and by no other)."""
-    response = make_response(newsletter.preview(announcement_or_404(announcement_id))["body_html"])
+    message = newsletter.preview(announcement_or_404(announcement_id), previewed_language())
+    response = make_response(message["body_html"])
     response.headers["Content-Security-Policy"] = EMAIL_PREVIEW_POLICY
     return response
 
