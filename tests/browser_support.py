@@ -6,6 +6,7 @@ confirmation link). Chromium or Playwright missing skips them, unless
 INTERPELLE_REQUIRE_BROWSER=1 (as in CI) turns that into a failure.
 """
 import os
+import re
 import shutil
 import threading
 from contextlib import contextmanager
@@ -20,8 +21,9 @@ except ImportError:  # chromium() below skips, or fails where the browser is req
     expect = sync_playwright = None
 
 from conftest import demo_app, required
-from models import db
+from models import OutboxMessage, db
 
+CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
 TIMEOUT_MS = 10_000
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
@@ -112,15 +114,27 @@ def screenshot(page, name):
     page.set_viewport_size(viewport)
 
 
+def field(form, label):
+    """An input by the start of its label (required ones end with "(obligatoire)" or
+    "(required)")."""
+    return form.get_by_label(re.compile(rf"^{re.escape(label)}\b"))
+
+
 def fill_signing_form(page, email="helene.durand@example.net", last_name="Durand",
                       first_name="Hélène", postal_code="75011", city="Paris"):
     """Type a visitor's details into the campaign page's signing form; return the form."""
-    import re
     form = page.locator("form#signer")
     for label, value in [("Nom", last_name), ("Prénom", first_name), ("Courriel", email),
                          ("Code postal", postal_code), ("Commune", city)]:
-        form.get_by_label(re.compile(rf"^{label}\b")).fill(value)
+        field(form, label).fill(value)
     return form
+
+
+def latest_confirmation_path():
+    """The path of the confirmation link in the newest confirmation email of the outbox."""
+    message = (OutboxMessage.select().where(OutboxMessage.category == "confirmation")
+               .order_by(OutboxMessage.id.desc()).get())
+    return CONFIRMATION_LINK.search(message.body_text).group(1)
 
 
 def nav_item(page, name, role="link"):

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from browser_support import expect, nav_item, new_page
+from browser_support import expect, field, latest_confirmation_path, nav_item, new_page
 from conftest import DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, make_member
-from models import Campaign, Comment, OutboxMessage, Signature
+from models import Campaign, Comment, Signature
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,6 @@ PROPOSAL = {"title": "Protect the hedgehogs of our towns", "summary": "Hedgehogs
             "letter_body": "Dear Mayor,\n\nPlease plant hedges."}
 PROPOSE_BUTTON = "Send the proposal"
 PROPOSAL_SENT = "Thank you: your proposal has been passed on to the moderators."
-CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
 
 
 def english_tab(browser, setup):
@@ -49,11 +48,6 @@ def english_page_two_ways(request, browser):
     page.context.close()
 
 
-def field(form, label):
-    """An input by the start of its English label (required ones end with "(required)")."""
-    return form.get_by_label(re.compile(rf"^{re.escape(label)}\b"))
-
-
 def labelled(page, label):
     """A control by its exact English label, with or without the "* (required)" mark."""
     return page.get_by_label(re.compile(rf"^{re.escape(label)}(\s*\*\s*\(required\))?$"))
@@ -65,12 +59,6 @@ def fill_signer(page, email="helene.durand@example.net"):
                          ("Postcode", "75011"), ("Town", "Paris")]:
         field(form, label).fill(value)
     return form
-
-
-def latest_confirmation_path():
-    message = (OutboxMessage.select().where(OutboxMessage.category == "confirmation")
-               .order_by(OutboxMessage.id.desc()).get())
-    return CONFIRMATION_LINK.search(message.body_text).group(1)
 
 
 def log_in(page, base_url, email="membre@example.net"):

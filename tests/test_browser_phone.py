@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from browser_support import expect, menu_entry, nav_item, new_page
+from browser_support import (expect, field, fill_signing_form, latest_confirmation_path,
+                             menu_entry, nav_item, new_page)
 from conftest import DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, make_member
-from models import Campaign, Comment, OutboxMessage, Signature
+from models import Campaign, Comment, Signature
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,6 @@ DESKTOP = {"width": 1280, "height": 900}
 THANKS = "Merci\u00a0! Il reste une étape."
 SUBMIT = "Envoyer mon message"
 ONE_PARTICIPATION = re.compile(r"^\s*1\s+participation\s*$")
-CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
 PROPOSAL = {"title": "Protégeons les hérissons de nos villes",
             "summary": "Les hérissons ont besoin de haies.",
             "body": "Les hérissons traversent nos routes la nuit.",
@@ -38,25 +38,6 @@ def phone(request, browser):
     page = phone_tab(browser, request.param)
     yield page
     page.context.close()
-
-
-def field(form, label):
-    """An input by the start of its label (required ones end with "(obligatoire)")."""
-    return form.get_by_label(re.compile(rf"^{re.escape(label)}\b"))
-
-
-def fill_signer(page, email="helene.durand@example.net"):
-    form = page.locator("form#signer")
-    for label, value in [("Nom", "Durand"), ("Prénom", "Hélène"), ("Courriel", email),
-                         ("Code postal", "75011"), ("Commune", "Paris")]:
-        field(form, label).fill(value)
-    return form
-
-
-def latest_confirmation_path():
-    message = (OutboxMessage.select().where(OutboxMessage.category == "confirmation")
-               .order_by(OutboxMessage.id.desc()).get())
-    return CONFIRMATION_LINK.search(message.body_text).group(1)
 
 
 def log_in(page, base_url, email="membre@example.net"):
@@ -80,7 +61,7 @@ def test_signing_then_confirming_on_a_phone(phone, live_server):
     page.goto(live_server.url + DEMO_CYBERACTION)
     expect(page.get_by_role("heading", name="Je signe sans compte")).to_be_visible()
     assert_fits_the_screen(page)
-    fill_signer(page)
+    fill_signing_form(page)
     page.get_by_role("button", name=SUBMIT).click()
     expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
     if not page.javascript:
@@ -98,7 +79,7 @@ def test_signing_then_confirming_on_a_phone(phone, live_server):
 def test_signing_with_an_edited_letter_after_an_error_on_a_phone(phone, live_server):
     page = phone
     page.goto(live_server.url + DEMO_CYBERACTION)
-    form = fill_signer(page, email="pas-une-adresse")
+    form = fill_signing_form(page, email="pas-une-adresse")
     page.get_by_text("Modifier des éléments").click()
     field(form, "Objet").fill("Gardez nos données en Europe")
     page.get_by_role("button", name=SUBMIT).click()
@@ -115,7 +96,7 @@ def test_signing_with_an_edited_letter_after_an_error_on_a_phone(phone, live_ser
 def test_a_petition_is_signed_on_a_phone(phone, live_server):
     page = phone
     page.goto(live_server.url + DEMO_PETITION)
-    fill_signer(page)
+    fill_signing_form(page)
     page.get_by_role("button", name="Signer la pétition").click()
     expect(page.get_by_role("heading", name=THANKS)).to_be_visible()
     assert Signature.select().count() == 1
