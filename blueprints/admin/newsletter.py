@@ -12,6 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from blueprints.admin import bp
 from blueprints.forms import EmptyForm, length, letter_text, one_line, one_newline, strip
+from blueprints.languages import LANGUAGE_NAMES
 from blueprints.rendering import form_status
 from models import Announcement
 from services import newsletter
@@ -21,7 +22,7 @@ READ_ONLY = _l("Cette lettre est partie (ou part en ce moment) : elle ne change 
 STATUS_LABELS = {Announcement.DRAFT: _l("Brouillon"), Announcement.SENDING: _l("En cours d'envoi"),
                  Announcement.SENT: _l("Envoyée")}
 # Subscribers read the frame of the email (greeting, links, footer) in their own language.
-PREVIEW_LANGUAGES = {"fr": "Français", "en": "English"}
+PREVIEW_LANGUAGES = LANGUAGE_NAMES
 # The raw email shown inside the preview page: its own inline styles, nothing else at all.
 EMAIL_PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: "
                         "data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'")
