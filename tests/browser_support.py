@@ -26,7 +26,8 @@ from models import OutboxMessage, db
 CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
 TIMEOUT_MS = 10_000
 DESKTOP = {"width": 1280, "height": 900}
-MOBILE = {"width": 390, "height": 844}
+PHONE = {"width": 375, "height": 740}  # the narrowest screen the flows are tested on
+MOBILE = {"width": 390, "height": 844}  # the screenshots' phone
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -89,13 +90,16 @@ def chromium():
             browser.close()
 
 
-def new_page(browser, **context_options):
-    """A page in its own context (cookies, JavaScript setting), with bounded waits."""
+def new_page(browser, viewport=DESKTOP, **context_options):
+    """A page in its own context (cookies, JavaScript setting), with bounded waits;
+    `page.javascript` says whether it runs scripts, for flows that differ without them."""
     context_options.setdefault("locale", "fr-FR")
-    context = browser.new_context(viewport=DESKTOP, **context_options)
+    context = browser.new_context(viewport=viewport, **context_options)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
-    return context.new_page()
+    page = context.new_page()
+    page.javascript = context_options.get("java_script_enabled", True)
+    return page
 
 
 def screenshot(page, name):

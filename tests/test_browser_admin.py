@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from browser_support import expect, live_demo_server, menu_entry, new_page, screenshot
+from browser_support import (DESKTOP, PHONE, expect, live_demo_server, menu_entry, new_page,
+                             screenshot)
 from conftest import MEMBER_PASSWORD, make_member
 from services import outbox
 
@@ -31,8 +32,6 @@ BILAN = "La ministre a annoncé un **appel d'offres européen**."
 THANKS = "Merci\u00a0! Il reste une étape."
 CONFIRMATION_LINK = re.compile(r"http://interpelle\.test(/confirmer/[\w.\-]+)")
 PARIS = ZoneInfo("Europe/Paris")
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture
@@ -209,10 +208,8 @@ def assert_in_bilans_and_closed(visitor, server, mode):
 def test_admin_creates_previews_publishes_a_visitor_signs_then_it_closes_into_bilans(
         browser, server, smtp_server, javascript, viewport):
     mode = f"{'js' if javascript else 'nojs'}-{viewport['width']}"
-    admin = new_page(browser, java_script_enabled=javascript)
-    visitor = new_page(browser, java_script_enabled=javascript)
-    admin.set_viewport_size(viewport)
-    visitor.set_viewport_size(viewport)
+    admin = new_page(browser, viewport, java_script_enabled=javascript)
+    visitor = new_page(browser, viewport, java_script_enabled=javascript)
     try:
         log_in_as_admin(admin, server)
         create_preview_and_publish(browser, admin, server, mode)

@@ -7,14 +7,13 @@ import re
 
 import pytest
 
-from browser_support import expect, field, latest_confirmation_path, nav_item, new_page
+from browser_support import (DESKTOP, PHONE, expect, field, latest_confirmation_path, nav_item,
+                             new_page)
 from conftest import DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, make_member
 from models import Campaign, Comment, Signature
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
 SETUPS = [(True, DESKTOP), (True, PHONE), (False, DESKTOP), (False, PHONE)]
 SETUP_IDS = ["js-1280", "js-375", "nojs-1280", "nojs-375"]
 PROPOSAL = {"title": "Protect the hedgehogs of our towns", "summary": "Hedgehogs need hedges.",
@@ -27,10 +26,7 @@ PROPOSAL_SENT = "Thank you: your proposal has been passed on to the moderators."
 
 def english_tab(browser, setup):
     javascript, viewport = setup
-    page = new_page(browser, locale="en-GB", java_script_enabled=javascript)
-    page.set_viewport_size(viewport)
-    page.javascript = javascript
-    return page
+    return new_page(browser, viewport, locale="en-GB", java_script_enabled=javascript)
 
 
 @pytest.fixture(params=SETUPS, ids=SETUP_IDS)

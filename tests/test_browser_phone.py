@@ -7,15 +7,13 @@ import re
 
 import pytest
 
-from browser_support import (expect, field, fill_signing_form, latest_confirmation_path,
-                             menu_entry, nav_item, new_page)
+from browser_support import (DESKTOP, PHONE, expect, field, fill_signing_form,
+                             latest_confirmation_path, menu_entry, nav_item, new_page)
 from conftest import DEMO_CYBERACTION, DEMO_PETITION, MEMBER_PASSWORD, make_member
 from models import Campaign, Comment, Signature
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
 THANKS = "Merci\u00a0! Il reste une étape."
 SUBMIT = "Envoyer mon message"
 ONE_PARTICIPATION = re.compile(r"^\s*1\s+participation\s*$")
@@ -26,16 +24,9 @@ PROPOSAL = {"title": "Protégeons les hérissons de nos villes",
             "letter_body": "Madame la Maire,\n\nPlantez des haies, s'il vous plaît."}
 
 
-def phone_tab(browser, javascript, viewport=PHONE):
-    page = new_page(browser, java_script_enabled=javascript)
-    page.set_viewport_size(viewport)
-    page.javascript = javascript
-    return page
-
-
 @pytest.fixture(params=[True, False], ids=["js-375", "nojs-375"])
 def phone(request, browser):
-    page = phone_tab(browser, request.param)
+    page = new_page(browser, PHONE, java_script_enabled=request.param)
     yield page
     page.context.close()
 
@@ -116,7 +107,7 @@ def test_a_member_logs_in_comments_and_a_moderator_hides_it_on_a_phone(
         "Bravo, c'est important.")
     expect(page.get_by_text("Votre commentaire est publié.")).to_be_visible()
 
-    moderator = phone_tab(browser, page.javascript)
+    moderator = new_page(browser, PHONE, java_script_enabled=page.javascript)
     try:
         log_in(moderator, live_server.url, "moderatrice@example.net")
         moderator.goto(live_server.url + DEMO_CYBERACTION)
@@ -150,7 +141,7 @@ def test_a_member_logs_in_on_the_campaign_page_and_signs_in_one_click_on_a_phone
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375px", "1280px"])
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_a_member_proposes_a_campaign(browser, live_server, javascript, viewport):
-    page = phone_tab(browser, javascript, viewport)
+    page = new_page(browser, viewport, java_script_enabled=javascript)
     try:
         make_member(live_server.app)
         log_in(page, live_server.url)

@@ -104,6 +104,7 @@ def test_dev_mailbox_shows_kept_mail_with_a_clickable_link(dev_client):
     inbox = dev_client.get("/dev/courriels/").get_data(as_text=True)
     assert "Confirmez votre participation" in inbox
     assert "<td>En attente</td>" in inbox and "<td>pending</td>" not in inbox  # not sent yet
+    assert '<div class="table-scroll">\n<table class="mail-table">' in inbox  # a phone scrolls it alone
     message = dev_client.get("/dev/courriels/1").get_data(as_text=True)
     assert "<dd>En attente" in message
     assert '<a href="http://interpelle.test/confirmer/' in message
